@@ -1,0 +1,11 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  // Database suites share one PostgreSQL and one MariaDB; running files one at a time keeps
+  // fault tests (which kill backends) from breaking their neighbours.
+  maxWorkers: 1,
+  testTimeout: 30000,
+};
