@@ -1,0 +1,64 @@
+/**
+ * The adapter contract: what lifeguard needs from one database driver, and nothing about pooling.
+ * Shape borrowed from deadpool's Manager and Kysely's Driver: the pool owns every policy
+ * (timeouts, recycling, validation, closing); an adapter owns only its connections.
+ */
+import type { ResolvedConfig } from '../src/config/types';
+
+/** A normalised result, the same for every driver. */
+export interface QueryResult<R = Record<string, unknown>> {
+  rows: R[];
+  /** Rows returned for a read, rows affected for a write. */
+  rowCount: number;
+  /** The id of the last inserted row, where the driver reports one (MySQL, SQLite, libsql). */
+  lastInsertId?: number | bigint | string;
+  /** Column names in result order, where the driver reports them. */
+  columns?: string[];
+}
+
+export interface TransactionOptions {
+  isolationLevel?: 'read uncommitted' | 'read committed' | 'repeatable read' | 'serializable';
+  readOnly?: boolean;
+  /** Retries on serialization failures and deadlocks (never after COMMIT was sent). Default 0. */
+  retries?: number;
+}
+
+export interface ServerInfo {
+  version: string;
+  maxConnections?: number;
+  openConnections?: number;
+}
+
+export interface Adapter<Raw = unknown> {
+  /** 'postgres' | 'mysql' | 'sqlite' | 'libsql' | a third party's name. */
+  readonly name: string;
+  /**
+   * Embedded databases with one writer at a time return a key (the absolute file path) so the pool
+   * can run writes on that file through one lane. Servers return undefined.
+   */
+  readonly writerLaneKey?: string;
+  /** True when a query cannot be interrupted by a timer (the driver runs synchronously). */
+  readonly synchronous?: boolean;
+  /** Open one connection. The signal aborts when connectTimeoutMs passes or the pool closes. */
+  connect(signal: AbortSignal): Promise<Raw>;
+  /** Cheap liveness check; throws when the connection is dead. */
+  validate(raw: Raw): Promise<void>;
+  query<R = Record<string, unknown>>(raw: Raw, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  begin(raw: Raw, opts: TransactionOptions): Promise<void>;
+  commit(raw: Raw): Promise<void>;
+  rollback(raw: Raw): Promise<void>;
+  /** Close one connection; must not throw for a connection that is already dead. */
+  close(raw: Raw): Promise<void>;
+  /** True: this error means the connection must be destroyed, never handed out again. */
+  isBroken(raw: Raw, err: unknown): boolean;
+  /** True: the error is a serialization failure or deadlock, and the transaction may be retried. */
+  isRetryable?(err: unknown): boolean;
+  /** Subscribe to errors a connection raises while nobody is using it; returns an unsubscribe. */
+  onIdleError?(raw: Raw, listener: (err: unknown) => void): void;
+  /** True while the connection is inside a transaction the caller left open. */
+  inTransaction?(raw: Raw): boolean;
+  serverInfo?(raw: Raw): Promise<ServerInfo>;
+}
+
+/** Builds an adapter for one resolved configuration. Loading the driver happens here, lazily. */
+export type AdapterFactory = (config: ResolvedConfig) => Adapter<unknown>;

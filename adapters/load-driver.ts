@@ -1,0 +1,17 @@
+import { DriverMissingError } from '../src/errors';
+
+/**
+ * Loads a driver package the first time a URL needs it. Drivers are optional peer dependencies:
+ * a service that only talks to PostgreSQL never installs mysql2, and must not pay for it.
+ */
+export function loadDriver<T>(packageName: string, scheme: string): T {
+  try {
+    return require(packageName) as T;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes(packageName)) {
+      throw new DriverMissingError(packageName, scheme, err);
+    }
+    throw err;
+  }
+}

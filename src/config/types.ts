@@ -1,0 +1,71 @@
+import type { Secret } from '../secret';
+
+export type Profile = 'development' | 'test' | 'staging' | 'production';
+export type Workload = 'api' | 'worker' | 'scheduler';
+export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+
+/** Where a resolved value came from, lowest precedence first. */
+export type ConfigSource = 'default' | 'profile' | 'workload' | 'env' | 'url' | 'option';
+
+/** Something with pino's method shape: an object first, then a message. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** The tunable settings; every one has an environment variable (see the option table). */
+export interface PoolSettings {
+  min: number;
+  max: number;
+  acquireTimeoutMs: number;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxLifetimeMs: number;
+  maxUses: number;
+  testOnAcquire: boolean;
+  maxWaiting: number;
+  sslMode: SslMode;
+  slowQueryMs: number;
+  criticalQueryMs: number;
+  leakDetectionMs: number;
+  evictionIntervalMs: number;
+  statementTimeoutMs: number;
+  applicationName: string;
+  readReplicaUrls: string[];
+  instances: number;
+}
+
+export interface PoolOptions extends Partial<PoolSettings> {
+  /** The pool's name: in events, metrics (pool_name), logs and the server's application_name. */
+  name?: string;
+  url?: string;
+  authToken?: string;
+  profile?: Profile;
+  workload?: Workload;
+  /** Where environment variables are read from; default process.env. */
+  env?: Record<string, string | undefined>;
+  /** Prefix of the variables, default 'DB_' (DATABASE_URL is always read). */
+  envPrefix?: string;
+  logger?: Logger;
+  /** Adapter-specific settings (SQLite pragmas, say), passed through untouched. */
+  adapterOptions?: Record<string, unknown>;
+}
+
+export interface ResolvedConfig extends PoolSettings {
+  name: string;
+  /** The URL with its password masked: safe to print. The real one is `secretUrl`. */
+  url: string;
+  secretUrl: Secret;
+  /** The URL's scheme without the colon, lower case ('postgres', 'file', 'sqlite', ...). */
+  scheme: string;
+  authToken?: Secret;
+  profile: Profile;
+  workload?: Workload;
+  adapterOptions: Record<string, unknown>;
+  /** Where each setting came from, e.g. { max: 'env', min: 'profile' }. */
+  sources: Record<string, ConfigSource>;
+  /** The variable or parameter that set each value, e.g. { max: 'DB_POOL_MAX' }. */
+  origins: Record<string, string>;
+}

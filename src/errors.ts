@@ -1,0 +1,111 @@
+/**
+ * Every error lifeguard raises is one of these classes, with a stable `code` to branch on and the
+ * underlying error as `cause`. Messages never contain a password or token: they are built from
+ * masked values, and driver messages are passed through `redactText` before they are wrapped.
+ */
+
+export type LifeguardErrorCode =
+  | 'CONFIG_INVALID'
+  | 'POOL_TIMEOUT'
+  | 'POOL_CLOSED'
+  | 'POOL_QUEUE_FULL'
+  | 'CONNECTION_FAILED'
+  | 'CONNECTION_RELEASED'
+  | 'DRIVER_MISSING'
+  | 'TRANSACTION_OUTCOME_UNKNOWN';
+
+export class LifeguardError extends Error {
+  readonly code: LifeguardErrorCode;
+
+  constructor(code: LifeguardErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+export class ConfigError extends LifeguardError {
+  /** The variable, parameter or option that was wrong. */
+  readonly setting: string;
+
+  constructor(setting: string, message: string) {
+    super('CONFIG_INVALID', message);
+    this.setting = setting;
+  }
+}
+
+export class PoolTimeoutError extends LifeguardError {
+  readonly waitedMs: number;
+  /** Callers still waiting when this one gave up. */
+  readonly pending: number;
+
+  constructor(poolName: string, waitedMs: number, pending: number, cause?: unknown) {
+    const why = cause instanceof Error ? ` Last connection failure: ${cause.message}` : '';
+    super(
+      'POOL_TIMEOUT',
+      `Pool "${poolName}" could not provide a connection within ${waitedMs} ms ` +
+        `(${pending} other callers waiting).${why}`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.waitedMs = waitedMs;
+    this.pending = pending;
+  }
+}
+
+export class PoolClosedError extends LifeguardError {
+  constructor(poolName: string) {
+    super('POOL_CLOSED', `Pool "${poolName}" is closed or closing and takes no new work.`);
+  }
+}
+
+export class PoolQueueFullError extends LifeguardError {
+  readonly maxWaiting: number;
+
+  constructor(poolName: string, maxWaiting: number) {
+    super(
+      'POOL_QUEUE_FULL',
+      `Pool "${poolName}" already has ${maxWaiting} callers waiting (maxWaiting); ` +
+        'shed load or raise DB_MAX_WAITING.',
+    );
+    this.maxWaiting = maxWaiting;
+  }
+}
+
+export class ConnectionError extends LifeguardError {
+  constructor(message: string, cause?: unknown) {
+    super('CONNECTION_FAILED', message, cause === undefined ? undefined : { cause });
+  }
+}
+
+export class ConnectionReleasedError extends LifeguardError {
+  constructor(connectionId: number, what: string) {
+    super(
+      'CONNECTION_RELEASED',
+      `Connection ${connectionId} was already released to the pool; ${what} is not allowed after release().`,
+    );
+  }
+}
+
+export class DriverMissingError extends LifeguardError {
+  readonly packageName: string;
+
+  constructor(packageName: string, scheme: string, cause?: unknown) {
+    super(
+      'DRIVER_MISSING',
+      `URLs with scheme "${scheme}:" need the driver package "${packageName}". Install it: npm install ${packageName}`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.packageName = packageName;
+  }
+}
+
+/** COMMIT was sent and failed: the transaction may or may not have been applied. Never retried. */
+export class TransactionOutcomeUnknownError extends LifeguardError {
+  constructor(cause: unknown) {
+    super(
+      'TRANSACTION_OUTCOME_UNKNOWN',
+      'COMMIT failed after it was sent: the transaction may or may not have been applied. Check before retrying.',
+      { cause },
+    );
+  }
+}
