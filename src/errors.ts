@@ -12,7 +12,8 @@ export type LifeguardErrorCode =
   | 'CONNECTION_FAILED'
   | 'CONNECTION_RELEASED'
   | 'DRIVER_MISSING'
-  | 'TRANSACTION_OUTCOME_UNKNOWN';
+  | 'TRANSACTION_OUTCOME_UNKNOWN'
+  | 'QUERY_TIMEOUT';
 
 export class LifeguardError extends Error {
   readonly code: LifeguardErrorCode;
@@ -107,5 +108,15 @@ export class TransactionOutcomeUnknownError extends LifeguardError {
       'COMMIT failed after it was sent: the transaction may or may not have been applied. Check before retrying.',
       { cause },
     );
+  }
+}
+
+/** A query ran past its `timeoutMs`; its connection is destroyed, since the query may still be running. */
+export class QueryTimeoutError extends LifeguardError {
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number) {
+    super('QUERY_TIMEOUT', `Query did not finish within ${timeoutMs} ms; its connection was destroyed.`);
+    this.timeoutMs = timeoutMs;
   }
 }

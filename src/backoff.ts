@@ -1,0 +1,82 @@
+/**
+ * Spaces out connection attempts while the database is failing. generic-pool retries a failed
+ * create immediately and forever while anyone waits; a create that fails synchronously starves
+ * the event loop. Every create goes through this gate: while the database is healthy, attempts
+ * run in parallel; after a failure they run one at a time, each after an exponential delay with
+ * jitter (100 ms doubling to a 1 s cap), so a dead database sees at most a few attempts a second
+ * and a restarted one is found within about a second.
+ */
+export interface BackoffPolicy {
+  baseMs: number;
+  capMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 1000 };
+
+export class ConnectGate {
+  /** Failures since the last success. */
+  consecutiveFailures = 0;
+  /** Attempts made, in total; tests and reliability figures read it. */
+  attempts = 0;
+  lastError: unknown;
+  private nextAttemptAt = 0;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly policy: BackoffPolicy = DEFAULT_BACKOFF) {}
+
+  /** Runs one connection attempt, waiting its turn while the database is failing. */
+  async attempt<T>(open: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    if (this.consecutiveFailures === 0) return this.run(open);
+    let leave!: () => void;
+    const previous = this.queue;
+    this.queue = new Promise<void>((resolve) => (leave = resolve));
+    try {
+      await previous;
+      await sleepUntil(this.nextAttemptAt, signal);
+      return await this.run(open);
+    } finally {
+      leave();
+    }
+  }
+
+  /** The delay after `failures` consecutive failures: exponential, capped, with ±25 % jitter. */
+  delayAfter(failures: number): number {
+    const exponential = Math.min(this.policy.capMs, this.policy.baseMs * 2 ** Math.max(0, failures - 1));
+    return Math.round(exponential * (0.75 + Math.random() * 0.5));
+  }
+
+  private async run<T>(open: () => Promise<T>): Promise<T> {
+    this.attempts++;
+    try {
+      const value = await open();
+      this.consecutiveFailures = 0;
+      this.nextAttemptAt = 0;
+      return value;
+    } catch (err) {
+      this.consecutiveFailures++;
+      this.lastError = err;
+      this.nextAttemptAt = Date.now() + this.delayAfter(this.consecutiveFailures);
+      throw err;
+    }
+  }
+}
+
+/** Resolves at `time` (Date.now() scale); rejects with the signal's reason if it aborts first. */
+function sleepUntil(time: number, signal: AbortSignal): Promise<void> {
+  const delay = time - Date.now();
+  if (signal.aborted) return Promise.reject(signal.reason);
+  if (delay <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    // unref: a pool retrying a dead database in the background must not keep a script alive.
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, delay);
+    timer.unref();
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

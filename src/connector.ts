@@ -1,0 +1,106 @@
+import type { Adapter } from '../adapters/contract';
+import { ConnectionError } from './errors';
+import { redactText, type Secret } from './secret';
+import { ConnectGate } from './backoff';
+
+export interface ConnectorOptions {
+  poolName: string;
+  maskedUrl: string;
+  connectTimeoutMs: number;
+  secrets: readonly (Secret | undefined)[];
+}
+
+/**
+ * Opens connections: bounded by connectTimeoutMs (generic-pool has no create timeout), spaced by
+ * the backoff gate, abandoned when the pool closes. A driver that ignores the abort signal and
+ * connects late has its connection closed rather than leaked.
+ */
+export class Connector<Raw> {
+  readonly gate = new ConnectGate();
+  private readonly closing = new AbortController();
+
+  constructor(
+    private readonly adapter: Adapter<Raw>,
+    private readonly options: ConnectorOptions,
+  ) {}
+
+  get lastError(): unknown {
+    return this.gate.lastError;
+  }
+
+  open(): Promise<Raw> {
+    return this.gate.attempt(() => this.openOnce(), this.closing.signal);
+  }
+
+  /** Aborts attempts under way and any waiting for their turn. */
+  stop(): void {
+    this.closing.abort(new ConnectionError(`Pool "${this.options.poolName}" closed while connecting.`));
+  }
+
+  private openOnce(): Promise<Raw> {
+    const { connectTimeoutMs, maskedUrl } = this.options;
+    if (this.closing.signal.aborted) return Promise.reject(this.closing.signal.reason);
+    const attempt = new AbortController();
+    const onClose = () => attempt.abort(this.closing.signal.reason);
+    this.closing.signal.addEventListener('abort', onClose, { once: true });
+    const timer =
+      connectTimeoutMs > 0
+        ? setTimeout(
+            () => attempt.abort(new ConnectionError(`Connecting to ${maskedUrl} timed out after ${connectTimeoutMs} ms.`)),
+            connectTimeoutMs,
+          )
+        : undefined;
+    const cleanup = () => {
+      if (timer) clearTimeout(timer);
+      this.closing.signal.removeEventListener('abort', onClose);
+    };
+
+    return new Promise<Raw>((resolve, reject) => {
+      let settled = false;
+      attempt.signal.addEventListener(
+        'abort',
+        () => {
+          if (settled) return;
+          settled = true;
+          cleanup();
+          reject(attempt.signal.reason);
+        },
+        { once: true },
+      );
+      let connecting: Promise<Raw>;
+      try {
+        connecting = this.adapter.connect(attempt.signal);
+      } catch (err) {
+        connecting = Promise.reject(err);
+      }
+      connecting.then(
+        (raw) => {
+          if (settled) {
+            // Too late: the caller has been told it failed. Close it rather than leak it.
+            this.adapter.close(raw).catch(() => undefined);
+            return;
+          }
+          settled = true;
+          cleanup();
+          resolve(raw);
+        },
+        (err: unknown) => {
+          if (settled) return;
+          settled = true;
+          cleanup();
+          reject(this.redact(err));
+        },
+      );
+    });
+  }
+
+  /** Driver messages sometimes echo the URL; make sure no secret rides along in the error. */
+  private redact(err: unknown): unknown {
+    if (err instanceof Error) {
+      const clean = redactText(err.message, this.options.secrets);
+      if (clean !== err.message) err.message = clean;
+      return err;
+    }
+    return new ConnectionError(redactText(String(err), this.options.secrets));
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * The only module that touches generic-pool. generic-pool keeps the bookkeeping (which connections
+ * exist, which are idle, who is waiting); every policy is lifeguard's. generic-pool 3.9 is
+ * unmaintained and each defect below is compensated here, with a regression test in
+ * test/unit/engine-compensations.test.ts:
+ *
+ *  1. A rejected factory.create is retried at once, forever, while anyone waits; a synchronously
+ *     rejected create starves the event loop. → creates go through the Connector's backoff gate.
+ *  2. No create timeout. → the Connector bounds each attempt by connectTimeoutMs.
+ *  3. A rejecting `validate` is unhandled and leaks the slot. → generic-pool never validates;
+ *     the pool validates in its acquire loop and destroys what fails.
+ *  4. testOnReturn is a no-op; no max lifetime or max uses. → the pool retires on release.
+ *  5. A hard idleTimeoutMillis ignores `min` and churns. → our Evictor never evicts at or below min.
+ *  6. `min` is never restored after create failures. → we re-run _ensureMinimum after each one.
+ *  7. clear() leaves destroyed resources in the available list. → destroyIdle() removes them.
+ *  8. drain() never rejects waiters and waits forever for borrowed resources. → close() is ours.
+ *  9. Options are read with `||` (0 cannot be set) and string booleans fall back to defaults.
+ *     → only validated numbers reach generic-pool, and none of its 0-sensitive options is used.
+ * 10. A waiter that gave up stays queued and still counts as pending. → WaiterQueue.remove().
+ */
+import type { Factory, Pool as GenericPool } from 'generic-pool';
+import type { Connection, DestroyReason } from './connection';
+import { WaiterQueue, type QueuedRequest } from './waiter-queue';
+
+interface PooledResource<T> {
+  obj: T;
+}
+
+/** generic-pool 3.9 internals this module relies on; the version is pinned in package.json. */
+interface GenericPoolInternals<T> {
+  _availableObjects: { length: number; shift(): PooledResource<T> | undefined };
+  _factoryCreateOperations: Set<Promise<unknown>>;
+  _factoryDestroyOperations: Set<Promise<unknown>>;
+  _draining: boolean;
+  _evict(): void;
+  _ensureMinimum(): void;
+  _destroy(resource: PooledResource<T>): void;
+  _descheduleEvictorRun(): void;
+}
+
+type GenericPoolConstructor = new <T>(
+  evictor: new () => unknown,
+  deque: new () => unknown,
+  queue: new (size?: number) => WaiterQueue,
+  factory: Factory<T>,
+  options: Record<string, unknown>,
+) => GenericPool<T>;
+
+export interface EngineHooks<Raw> {
+  create(): Promise<Connection<Raw>>;
+  destroy(conn: Connection<Raw>): Promise<void>;
+  onCreateError(err: unknown): void;
+  /** Why an idle connection should go now, given how many the pool holds; undefined to keep it. */
+  idleEvictionReason(conn: Connection<Raw>, total: number, now: number): DestroyReason | undefined;
+  /** The error a waiter gets when its acquireTimeoutMs runs out. */
+  timeoutError(waitedMs: number, pending: number): Error;
+}
+
+export class Engine<Raw> {
+  private readonly gp: GenericPool<Connection<Raw>>;
+  private readonly internals: GenericPoolInternals<Connection<Raw>>;
+  private readonly queue: WaiterQueue;
+
+  constructor(
+    private readonly hooks: EngineHooks<Raw>,
+    limits: { min: number; max: number },
+  ) {
+    const engine = this;
+    let queue: WaiterQueue | undefined;
+    class CapturedQueue extends WaiterQueue {
+      constructor(size?: number) {
+        super(size);
+        queue = this;
+      }
+    }
+    class LifeguardEvictor {
+      evict(_config: unknown, resource: PooledResource<Connection<Raw>>): boolean {
+        const reason = hooks.idleEvictionReason(resource.obj, engine.size, Date.now());
+        if (reason === undefined) return false;
+        resource.obj.destroyReason = reason;
+        return true;
+      }
+    }
+    const factory: Factory<Connection<Raw>> = {
+      create: () => hooks.create(),
+      destroy: (conn) => hooks.destroy(conn),
+    };
+    // The constructor (not createPool) is the documented way to supply one's own queue and evictor.
+    const { Pool: Ctor, Deque } = require('generic-pool') as { Pool: GenericPoolConstructor; Deque: new () => unknown };
+    this.gp = new Ctor(LifeguardEvictor, Deque, CapturedQueue, factory, {
+      max: limits.max,
+      min: limits.min,
+      // LIFO: the most recently used connection goes out first, so it skips validation (used
+      // within 500 ms) and the surplus above min stays idle long enough to be reaped.
+      fifo: false,
+      testOnBorrow: false,
+      testOnReturn: false,
+      autostart: false,
+      // The pool drives eviction from its own housekeeping timer (see evictIdle).
+      evictionRunIntervalMillis: 0,
+      numTestsPerEvictionRun: Math.max(limits.max, 1),
+    });
+    this.internals = this.gp as unknown as GenericPoolInternals<Connection<Raw>>;
+    this.queue = queue as WaiterQueue;
+    this.gp.on('factoryCreateError', (err: unknown) => {
+      hooks.onCreateError(err);
+      // generic-pool forgets min after a failed create; the backoff gate spaces these retries.
+      if (!this.internals._draining) this.internals._ensureMinimum();
+    });
+    this.gp.on('factoryDestroyError', () => undefined);
+  }
+
+  /** Opens `min` connections in the background. */
+  start(): void {
+    this.gp.start();
+  }
+
+  /** Total connections, open or opening. */
+  get size(): number {
+    return this.gp.size;
+  }
+  get idle(): number {
+    return this.gp.available;
+  }
+  get borrowed(): number {
+    return this.gp.borrowed;
+  }
+  get pending(): number {
+    return this.queue.length;
+  }
+  get opening(): number {
+    return this.internals._factoryCreateOperations.size;
+  }
+
+  /**
+   * Takes a connection, waiting up to timeoutMs. When one is idle it is handed over without a
+   * timer or a signal listener: those cost only a caller that actually waits.
+   */
+  take(timeoutMs: number, signal?: AbortSignal): Promise<Connection<Raw>> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const granted = this.gp.acquire();
+    const request = this.queue.lastEnqueued as QueuedRequest;
+    if (request.state !== 'PENDING') return granted;
+    return this.wait(granted, request, timeoutMs, signal);
+  }
+
+  private wait(
+    granted: Promise<Connection<Raw>>,
+    request: QueuedRequest,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Connection<Raw>> {
+    const startedAt = Date.now();
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const giveUp = (reason: unknown) => {
+        // A connection already on its way is taken; the caller releases it as usual.
+        if (done || request.state !== 'PENDING') return;
+        done = true;
+        cleanup();
+        this.queue.remove(request);
+        request.reject(reason);
+        reject(reason);
+      };
+      const timer =
+        timeoutMs > 0 && Number.isFinite(timeoutMs)
+          ? setTimeout(() => giveUp(this.hooks.timeoutError(Date.now() - startedAt, this.queue.length)), timeoutMs)
+          : undefined;
+      const onAbort = () => giveUp(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const cleanup = () => {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      granted.then(
+        (conn) => {
+          if (done) {
+            this.give(conn);
+            return;
+          }
+          done = true;
+          cleanup();
+          resolve(conn);
+        },
+        (err: unknown) => {
+          if (done) return;
+          done = true;
+          cleanup();
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /** Returns a borrowed connection to the idle set. */
+  give(conn: Connection<Raw>): void {
+    void this.gp.release(conn);
+  }
+
+  /** Destroys a borrowed connection; generic-pool tops the pool back up to min. */
+  retire(conn: Connection<Raw>, reason: DestroyReason): void {
+    conn.destroyReason = reason;
+    void this.gp.destroy(conn);
+  }
+
+  /** Runs the evictor over the idle connections now. */
+  evictIdle(): void {
+    if (!this.internals._draining) this.internals._evict();
+  }
+
+  /** No more connections are opened, not even to keep min (the first step of close). */
+  stopCreating(): void {
+    this.internals._draining = true;
+  }
+
+  /** Rejects every waiter (on close). */
+  rejectWaiters(reason: unknown): void {
+    for (let request = this.queue.dequeue(); request; request = this.queue.dequeue()) {
+      request.reject(reason);
+    }
+  }
+
+  /**
+   * Destroys every idle connection. Replaces generic-pool's clear(), which destroys them but
+   * leaves them in the available list, to be handed out again.
+   */
+  async destroyIdle(reason: DestroyReason): Promise<void> {
+    for (let resource = this.internals._availableObjects.shift(); resource; resource = this.internals._availableObjects.shift()) {
+      resource.obj.destroyReason = reason;
+      this.internals._destroy(resource);
+    }
+    await settled(this.internals._factoryDestroyOperations);
+  }
+
+  /**
+   * Stops creating (also for min), waits for creates under way to settle, then destroys every idle
+   * connection. Borrowed ones are the pool's to finish or retire first.
+   */
+  async shutdown(): Promise<void> {
+    this.internals._draining = true;
+    this.internals._descheduleEvictorRun();
+    await settled(this.internals._factoryCreateOperations);
+    await this.destroyIdle('drain');
+  }
+}
+
+async function settled(operations: Set<Promise<unknown>>): Promise<void> {
+  await Promise.all([...operations].map((op) => op.catch(() => undefined)));
+}

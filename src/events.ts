@@ -1,0 +1,27 @@
+import type { DestroyReason } from './connection';
+
+/**
+ * Every event a pool emits, with its payload. Payloads carry the pool's name and never a password,
+ * a token or query parameters.
+ */
+export interface PoolEvents {
+  connect: (e: { pool: string; connectionId: number; durationMs: number }) => void;
+  acquire: (e: { pool: string; connectionId: number; waitMs: number }) => void;
+  release: (e: { pool: string; connectionId: number; useMs: number }) => void;
+  destroy: (e: { pool: string; connectionId: number; reason: DestroyReason; error?: Error }) => void;
+  createError: (e: { pool: string; error: Error; attempt: number; consecutiveFailures: number }) => void;
+  acquireTimeout: (e: { pool: string; waitedMs: number; pending: number; error: Error }) => void;
+  slowQuery: (e: { pool: string; sql: string; durationMs: number; level: 'warn' | 'critical'; connectionId: number }) => void;
+  leak: (e: { pool: string; connectionId: number; heldMs: number; stack: string | undefined }) => void;
+  utilization: (e: {
+    pool: string;
+    level: 'normal' | 'warning' | 'critical';
+    utilization: number;
+    active: number;
+    max: number;
+    pending: number;
+  }) => void;
+  error: (e: { pool: string; error: Error; context: string }) => void;
+}
+
+export type PoolEventName = keyof PoolEvents;

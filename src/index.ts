@@ -1,0 +1,30 @@
+export { Pool, createPool, VALIDATION_SKIP_WINDOW_MS } from './pool';
+export type { AcquireOptions } from './pool';
+export { resolveConfig } from './config';
+export type { PoolOptions, ResolvedConfig, PoolSettings, Logger, Profile, Workload, SslMode, ConfigSource } from './config/types';
+export { getPool, closeAllPools, registeredPools } from './registry';
+export { installShutdownHooks } from './shutdown';
+export type { ShutdownOptions } from './shutdown';
+export { registerAdapter } from '../adapters/registry';
+export type { Adapter, AdapterFactory, QueryResult, TransactionOptions, ServerInfo } from '../adapters/contract';
+export { PooledConnection } from './lease';
+export type { PoolEvents, PoolEventName } from './events';
+export type { PoolStats, PoolCounters } from './stats';
+export type { Percentiles } from './sample-window';
+export type { HealthReport, HealthStatus } from './health';
+export type { DestroyReason } from './connection';
+export { Secret } from './secret';
+export {
+  LifeguardError,
+  ConfigError,
+  PoolTimeoutError,
+  PoolClosedError,
+  PoolQueueFullError,
+  ConnectionError,
+  ConnectionReleasedError,
+  DriverMissingError,
+  TransactionOutcomeUnknownError,
+  QueryTimeoutError,
+} from './errors';
+export type { LifeguardErrorCode } from './errors';
+export { silentLogger } from './logger';

@@ -1,0 +1,62 @@
+import type { QueryResult } from '../adapters/contract';
+import type { Connection } from './connection';
+import { ConnectionReleasedError } from './errors';
+
+/** What a lease needs from its pool; kept narrow so the lease stays a small per-loan object. */
+export interface LeaseOwner {
+  runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number): Promise<QueryResult<R>>;
+  releaseConnection(conn: Connection, err?: unknown): void;
+  destroyConnection(conn: Connection, reason?: unknown): Promise<void>;
+}
+
+/**
+ * One loan of a connection to a caller. A fresh object per loan, so that releasing twice is
+ * caught (the second release() throws instead of returning someone else's connection).
+ */
+export class PooledConnection {
+  #released = false;
+
+  constructor(
+    private readonly owner: LeaseOwner,
+    private readonly conn: Connection,
+    /** Inside transaction() the pool releases the connection after COMMIT or ROLLBACK, not the caller. */
+    private readonly pinned = false,
+  ) {}
+
+  /** The pool's id for this connection: stable across loans, unique in the process. */
+  get id(): number {
+    return this.conn.id;
+  }
+
+  /** The driver's own connection object, for what lifeguard does not wrap. */
+  get raw(): unknown {
+    return this.conn.raw;
+  }
+
+  get released(): boolean {
+    return this.#released;
+  }
+
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: { timeoutMs?: number }): Promise<QueryResult<R>> {
+    if (this.#released) return Promise.reject(new ConnectionReleasedError(this.conn.id, 'query()'));
+    return this.owner.runQuery<R>(this.conn, sql, params, opts?.timeoutMs);
+  }
+
+  /**
+   * Gives the connection back. As with pg's `release(err)`, passing an error destroys the
+   * connection instead of reusing it.
+   */
+  release(err?: unknown): void {
+    if (this.pinned) throw new Error('Inside transaction() the pool releases the connection after COMMIT or ROLLBACK; do not call release().');
+    if (this.#released) throw new ConnectionReleasedError(this.conn.id, 'a second release()');
+    this.#released = true;
+    this.owner.releaseConnection(this.conn, err);
+  }
+
+  /** Closes the connection instead of returning it (the pool opens a replacement as needed). */
+  destroy(reason?: unknown): Promise<void> {
+    if (this.#released) return Promise.reject(new ConnectionReleasedError(this.conn.id, 'destroy()'));
+    this.#released = true;
+    return this.owner.destroyConnection(this.conn, reason);
+  }
+}

@@ -1,0 +1,448 @@
+import { EventEmitter } from 'eventemitter3';
+import type { Adapter, QueryResult, TransactionOptions } from '../adapters/contract';
+import { adapterFactoryFor } from '../adapters/registry';
+import { resolveConfig } from './config';
+import type { Logger, PoolOptions, ResolvedConfig } from './config/types';
+import { newConnection, retirementReason, type Connection, type DestroyReason } from './connection';
+import { Connector } from './connector';
+import { Engine } from './engine';
+import { ConnectionError, PoolClosedError, PoolQueueFullError, PoolTimeoutError, QueryTimeoutError } from './errors';
+import type { PoolEvents } from './events';
+import { checkHealth, type HealthReport } from './health';
+import { PooledConnection, type LeaseOwner } from './lease';
+import { defaultLogger } from './logger';
+import { PoolRecorder, type PoolStats } from './stats';
+import { runTransaction } from './transaction';
+import { UtilizationTracker } from './utilization';
+import { isReadOnlySql, writerLaneFor, type WriterLane } from './writer-lane';
+
+/** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
+export const VALIDATION_SKIP_WINDOW_MS = 500;
+const SQL_IN_EVENTS_MAX = 200;
+
+export interface AcquireOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
+  readonly name: string;
+  readonly config: ResolvedConfig;
+  readonly adapter: Adapter<unknown>;
+  /** @internal */ readonly recorder = new PoolRecorder();
+  private readonly logger: Logger;
+  private readonly engine: Engine<unknown>;
+  private readonly connector: Connector<unknown>;
+  private readonly borrowed = new Set<Connection>();
+  private readonly utilization = new UtilizationTracker();
+  private readonly lane: WriterLane | undefined;
+  private readonly housekeeping: NodeJS.Timeout | undefined;
+  private closing = false;
+  private closed: Promise<void> | undefined;
+  private onAllReturned: (() => void) | undefined;
+
+  constructor(options: PoolOptions = {}) {
+    super();
+    this.config = resolveConfig(options);
+    this.name = this.config.name;
+    this.logger = options.logger ?? defaultLogger;
+    this.adapter = adapterFactoryFor(this.config.scheme)(this.config);
+    this.lane = this.adapter.writerLaneKey ? writerLaneFor(this.adapter.writerLaneKey) : undefined;
+    this.connector = new Connector(this.adapter, {
+      poolName: this.name,
+      maskedUrl: this.config.url,
+      connectTimeoutMs: this.config.connectTimeoutMs,
+      secrets: [this.config.secretUrl, this.config.authToken],
+    });
+    this.engine = new Engine(
+      {
+        create: () => this.openConnection(),
+        destroy: (conn) => this.closeConnection(conn),
+        onCreateError: (err) => this.onCreateError(err),
+        idleEvictionReason: (conn, total, now) => this.idleEvictionReason(conn, total, now),
+        timeoutError: (waitedMs, pending) => this.timeoutError(waitedMs, pending),
+      },
+      { min: this.config.min, max: this.config.max },
+    );
+    if (this.config.evictionIntervalMs > 0) {
+      this.housekeeping = setInterval(() => this.runHousekeeping(), this.config.evictionIntervalMs);
+      // Housekeeping must never be the reason a process stays alive.
+      this.housekeeping.unref();
+    }
+    this.engine.start();
+  }
+
+  // ---- public API -------------------------------------------------------------------------
+
+  async query<R = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+    opts?: AcquireOptions,
+  ): Promise<QueryResult<R>> {
+    const leave = this.lane && !isReadOnlySql(sql) ? await this.enterLane(opts) : undefined;
+    try {
+      const conn = await this.acquireConnection(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
+      let failure: unknown;
+      try {
+        return await this.runQuery<R>(conn, sql, params, opts?.timeoutMs);
+      } catch (err) {
+        failure = err;
+        throw err;
+      } finally {
+        this.releaseConnection(conn, failure);
+      }
+    } finally {
+      leave?.();
+    }
+  }
+
+  async acquire(opts?: AcquireOptions): Promise<PooledConnection> {
+    const conn = await this.acquireConnection(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
+    return new PooledConnection(this, conn);
+  }
+
+  async withConnection<T>(fn: (conn: PooledConnection) => Promise<T>, opts?: AcquireOptions): Promise<T> {
+    const lease = await this.acquire(opts);
+    let failure: unknown;
+    try {
+      return await fn(lease);
+    } catch (err) {
+      failure = err;
+      throw err;
+    } finally {
+      if (!lease.released) lease.release(failure);
+    }
+  }
+
+  transaction<T>(fn: (tx: PooledConnection) => Promise<T>, opts: TransactionOptions & AcquireOptions = {}): Promise<T> {
+    return runTransaction(this.transactionHost, fn, opts);
+  }
+
+  /** Opens `min` connections now; rejects with ConnectionError when they cannot be opened. */
+  async warmup(): Promise<void> {
+    const wanted = Math.max(this.config.min, 0);
+    const leases: Connection[] = [];
+    try {
+      for (let i = 0; i < wanted; i++) leases.push(await this.acquireConnection(this.config.acquireTimeoutMs || this.config.connectTimeoutMs));
+    } catch (err) {
+      const cause = err instanceof PoolTimeoutError && err.cause !== undefined ? err.cause : err;
+      const why = cause instanceof Error ? cause.message : String(cause);
+      throw new ConnectionError(`Pool "${this.name}" could not open its ${wanted} warm connections to ${this.config.url}: ${why}`, cause);
+    } finally {
+      for (const conn of leases) this.releaseConnection(conn);
+    }
+  }
+
+  stats(): PoolStats {
+    const active = this.borrowed.size;
+    return {
+      name: this.name,
+      total: this.engine.size,
+      active,
+      idle: this.engine.idle,
+      pending: this.engine.pending,
+      opening: this.engine.opening,
+      min: this.config.min,
+      max: this.config.max,
+      utilization: active / this.config.max,
+      closed: this.closing,
+      counters: this.recorder.snapshotCounters(),
+      waitMs: this.recorder.wait.percentiles(),
+      queryMs: this.recorder.query.percentiles(),
+      useMs: this.recorder.use.percentiles(),
+      connectMs: this.recorder.connect.percentiles(),
+      totals: this.recorder.totals(),
+    };
+  }
+
+  health(opts?: { timeoutMs?: number }): Promise<HealthReport> {
+    return checkHealth(this, opts?.timeoutMs ?? Math.min(this.config.acquireTimeoutMs || 5000, 5000));
+  }
+
+  /** Connection attempts made so far (successes and failures); the reliability tests read it. */
+  get connectAttempts(): number {
+    return this.connector.gate.attempts;
+  }
+
+  get isClosed(): boolean {
+    return this.closing;
+  }
+
+  /**
+   * Drains: refuses new work at once, rejects waiters, lets borrowed connections finish until
+   * timeoutMs, then destroys every connection. Idempotent; leaves no timer behind.
+   */
+  close(opts: { timeoutMs?: number } = {}): Promise<void> {
+    this.closed ??= this.drain(opts.timeoutMs ?? 30_000);
+    return this.closed;
+  }
+
+  // ---- acquire and release ----------------------------------------------------------------
+
+  /** @internal */
+  async acquireConnection(timeoutMs: number, signal?: AbortSignal): Promise<Connection> {
+    if (this.closing) throw new PoolClosedError(this.name);
+    const { maxWaiting } = this.config;
+    if (maxWaiting > 0 && this.engine.idle === 0 && this.engine.pending >= maxWaiting) {
+      this.recorder.counters.queueFull++;
+      throw new PoolQueueFullError(this.name, maxWaiting);
+    }
+    const startedAt = Date.now();
+    const deadline = timeoutMs > 0 ? startedAt + timeoutMs : Infinity;
+    let conn = await this.engine.take(timeoutMs, signal);
+    for (;;) {
+      const now = Date.now();
+      const reason = retirementReason(conn, this.config.maxUses, now);
+      if (reason !== undefined) this.engine.retire(conn, reason);
+      else if (!this.config.testOnAcquire || now - conn.lastUsedAt < VALIDATION_SKIP_WINDOW_MS) break;
+      else if (await this.passesValidation(conn, deadline - now)) break;
+      if (this.closing) throw new PoolClosedError(this.name);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw this.timeoutError(Date.now() - startedAt, this.engine.pending);
+      conn = await this.engine.take(remaining === Infinity ? 0 : remaining, signal);
+    }
+    return this.lend(conn, startedAt);
+  }
+
+  private lend(conn: Connection, startedAt: number): Connection {
+    const now = Date.now();
+    conn.uses++;
+    conn.borrowedAt = now;
+    conn.leakReported = false;
+    if (this.config.leakDetectionMs > 0) conn.acquiredBy = new Error('acquired here').stack;
+    this.borrowed.add(conn);
+    const waitMs = now - startedAt;
+    this.recorder.counters.acquires++;
+    this.recorder.wait.record(waitMs, now);
+    if (this.listenerCount('acquire') > 0) this.emit('acquire', { pool: this.name, connectionId: conn.id, waitMs });
+    this.trackUtilization();
+    return conn;
+  }
+
+  /** @internal */
+  releaseConnection(conn: Connection, err?: unknown): void {
+    if (!this.borrowed.delete(conn)) return;
+    const now = Date.now();
+    const useMs = now - conn.borrowedAt;
+    this.recorder.use.record(useMs, now);
+    conn.borrowedAt = 0;
+    conn.lastUsedAt = now;
+    if (this.listenerCount('release') > 0) this.emit('release', { pool: this.name, connectionId: conn.id, useMs });
+    if (err !== undefined && conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
+    const reason = this.closing ? 'drain' : retirementReason(conn, this.config.maxUses, now);
+    if (reason !== undefined) this.engine.retire(conn, reason);
+    else if (this.adapter.inTransaction?.(conn.raw)) void this.rollbackThenReturn(conn);
+    else this.engine.give(conn);
+    this.trackUtilization();
+    if (this.borrowed.size === 0) this.onAllReturned?.();
+  }
+
+  /** @internal */
+  async destroyConnection(conn: Connection, reason?: unknown): Promise<void> {
+    if (conn.broken === undefined) conn.broken = reason ?? new Error('destroyed by its holder');
+    this.releaseConnection(conn);
+  }
+
+  /** @internal */
+  async runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number): Promise<QueryResult<R>> {
+    const started = performance.now();
+    try {
+      const running = this.adapter.query<R>(conn.raw, sql, params);
+      return await (timeoutMs && timeoutMs > 0 && !this.adapter.synchronous ? this.bounded(conn, running, timeoutMs) : running);
+    } catch (err) {
+      if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
+      throw err;
+    } finally {
+      this.recordQuery(conn, sql, performance.now() - started);
+    }
+  }
+
+  private bounded<T>(conn: Connection, running: Promise<T>, timeoutMs: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        // The query may still be running on the server; the connection cannot be trusted again.
+        conn.broken ??= new QueryTimeoutError(timeoutMs);
+        reject(new QueryTimeoutError(timeoutMs));
+      }, timeoutMs);
+      running.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  private recordQuery(conn: Connection, sql: string, durationMs: number): void {
+    this.recorder.query.record(durationMs);
+    const { slowQueryMs, criticalQueryMs } = this.config;
+    if (slowQueryMs <= 0 || durationMs < slowQueryMs) return;
+    const level = criticalQueryMs > 0 && durationMs >= criticalQueryMs ? 'critical' : 'warn';
+    const text = sql.length > SQL_IN_EVENTS_MAX ? `${sql.slice(0, SQL_IN_EVENTS_MAX)}…` : sql;
+    this.recorder.counters.slowQueries++;
+    const event = { pool: this.name, sql: text, durationMs: Math.round(durationMs), level, connectionId: conn.id } as const;
+    this.emit('slowQuery', event);
+    if (level === 'critical') this.logger.error(event, 'lifeguard: critical slow query');
+    else this.logger.warn(event, 'lifeguard: slow query');
+  }
+
+  private async passesValidation(conn: Connection, remainingMs: number): Promise<boolean> {
+    const limit = Math.min(remainingMs, this.config.connectTimeoutMs > 0 ? this.config.connectTimeoutMs : remainingMs);
+    try {
+      await this.bounded(conn, this.adapter.validate(conn.raw), Number.isFinite(limit) ? Math.max(limit, 1) : 0x7fffffff);
+      return true;
+    } catch (err) {
+      this.recorder.counters.validationFailures++;
+      conn.broken ??= err;
+      this.engine.retire(conn, 'validation');
+      return false;
+    }
+  }
+
+  private async rollbackThenReturn(conn: Connection): Promise<void> {
+    try {
+      await this.adapter.rollback(conn.raw);
+      this.engine.give(conn);
+    } catch (err) {
+      conn.broken ??= err;
+      this.engine.retire(conn, 'transaction');
+    }
+  }
+
+  private enterLane(opts?: AcquireOptions): Promise<() => void> {
+    const timeoutMs = opts?.timeoutMs ?? this.config.acquireTimeoutMs;
+    const startedAt = Date.now();
+    if (this.closing) return Promise.reject(new PoolClosedError(this.name));
+    return (this.lane as WriterLane).enter(timeoutMs, () => this.timeoutError(Date.now() - startedAt, (this.lane as WriterLane).queued), opts?.signal);
+  }
+
+  /** @internal the narrow view of the pool that transactions need. */
+  get transactionHost() {
+    return {
+      adapter: this.adapter,
+      acquireTimeoutMs: this.config.acquireTimeoutMs,
+      enterLane: this.lane ? (opts: AcquireOptions) => this.enterLane(opts) : undefined,
+      acquireConnection: (timeoutMs: number, signal?: AbortSignal) => this.acquireConnection(timeoutMs, signal),
+      releaseConnection: (conn: Connection, err?: unknown) => this.releaseConnection(conn, err),
+      lease: (conn: Connection) => new PooledConnection(this, conn, true),
+    };
+  }
+
+  // ---- connections ------------------------------------------------------------------------
+
+  private async openConnection(): Promise<Connection> {
+    const started = performance.now();
+    const raw = await this.connector.open();
+    const conn = newConnection(raw, this.config.maxLifetimeMs);
+    this.adapter.onIdleError?.(raw, (err) => {
+      conn.broken ??= err;
+      // An idle connection that broke goes now, not when someone next asks for it.
+      if (conn.borrowedAt === 0) this.engine.evictIdle();
+    });
+    const durationMs = performance.now() - started;
+    this.recorder.counters.created++;
+    this.recorder.connect.record(durationMs);
+    this.emit('connect', { pool: this.name, connectionId: conn.id, durationMs });
+    return conn;
+  }
+
+  private async closeConnection(conn: Connection): Promise<void> {
+    const reason: DestroyReason = conn.destroyReason ?? 'broken';
+    this.recorder.counters.destroyed[reason]++;
+    const error = conn.broken instanceof Error ? conn.broken : undefined;
+    this.emit('destroy', { pool: this.name, connectionId: conn.id, reason, ...(error ? { error } : {}) });
+    try {
+      await this.adapter.close(conn.raw);
+    } catch {
+      // Closing a dead connection fails as often as not; it is gone either way.
+    }
+  }
+
+  private onCreateError(err: unknown): void {
+    if (this.closing) return;
+    this.recorder.counters.createErrors++;
+    const error = err instanceof Error ? err : new ConnectionError(String(err));
+    const { attempts, consecutiveFailures } = this.connector.gate;
+    this.emit('createError', { pool: this.name, error, attempt: attempts, consecutiveFailures });
+    if (consecutiveFailures === 1) this.logger.warn({ pool: this.name, err: error.message }, 'lifeguard: cannot connect, retrying with backoff');
+  }
+
+  private idleEvictionReason(conn: Connection, total: number, now: number): DestroyReason | undefined {
+    const retire = retirementReason(conn, this.config.maxUses, now);
+    if (retire !== undefined) return retire;
+    const { idleTimeoutMs, min } = this.config;
+    if (idleTimeoutMs > 0 && total > min && now - conn.lastUsedAt >= idleTimeoutMs) return 'idle';
+    return undefined;
+  }
+
+  private timeoutError(waitedMs: number, pending: number): PoolTimeoutError {
+    const error = new PoolTimeoutError(this.name, waitedMs, pending, this.connector.gate.consecutiveFailures > 0 ? this.connector.lastError : undefined);
+    this.recorder.counters.acquireTimeouts++;
+    this.recorder.lastTimeoutAt = Date.now();
+    this.emit('acquireTimeout', { pool: this.name, waitedMs, pending, error });
+    return error;
+  }
+
+  private trackUtilization(): void {
+    const level = this.utilization.update(this.borrowed.size, this.config.max, this.engine.pending);
+    if (level === undefined) return;
+    const event = {
+      pool: this.name,
+      level,
+      utilization: this.borrowed.size / this.config.max,
+      active: this.borrowed.size,
+      max: this.config.max,
+      pending: this.engine.pending,
+    };
+    this.emit('utilization', event);
+    if (level !== 'normal') this.logger.warn(event, `lifeguard: pool utilization ${level}`);
+  }
+
+  private runHousekeeping(): void {
+    this.engine.evictIdle();
+    const { leakDetectionMs } = this.config;
+    if (leakDetectionMs <= 0) return;
+    const now = Date.now();
+    for (const conn of this.borrowed) {
+      const heldMs = now - conn.borrowedAt;
+      if (conn.leakReported || heldMs < leakDetectionMs) continue;
+      conn.leakReported = true;
+      this.recorder.counters.leaks++;
+      const event = { pool: this.name, connectionId: conn.id, heldMs, stack: conn.acquiredBy };
+      this.emit('leak', event);
+      this.logger.warn(event, 'lifeguard: connection held longer than leakDetectionMs (possible leak)');
+    }
+  }
+
+  private async drain(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    this.engine.stopCreating();
+    this.connector.stop();
+    if (this.housekeeping) clearInterval(this.housekeeping);
+    this.engine.rejectWaiters(new PoolClosedError(this.name));
+    if (this.borrowed.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.onAllReturned = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.onAllReturned = undefined;
+      // Past the deadline: whatever is still borrowed is destroyed under its holder.
+      for (const conn of [...this.borrowed]) {
+        conn.broken ??= new PoolClosedError(this.name);
+        this.releaseConnection(conn);
+      }
+    }
+    await this.engine.shutdown();
+  }
+}
+
+export function createPool(options?: PoolOptions): Pool {
+  return new Pool(options);
+}

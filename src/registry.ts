@@ -1,0 +1,37 @@
+import type { PoolOptions } from './config/types';
+import { Pool } from './pool';
+
+/**
+ * One pool per name per process. The map lives on globalThis under a registered symbol, so every
+ * copy of this module shares it: `import` and `require`, and a dev server that reloads modules on
+ * each change (which would otherwise open a fresh pool per reload and exhaust the database).
+ */
+const REGISTRY_KEY = Symbol.for('lifeguard.pools');
+
+type GlobalWithPools = typeof globalThis & { [REGISTRY_KEY]?: Map<string, Pool> };
+
+function pools(): Map<string, Pool> {
+  const holder = globalThis as GlobalWithPools;
+  holder[REGISTRY_KEY] ??= new Map();
+  return holder[REGISTRY_KEY];
+}
+
+/** The process's pool called `name` (default 'default'), created from `options` the first time. */
+export function getPool(name = 'default', options: PoolOptions = {}): Pool {
+  const existing = pools().get(name);
+  if (existing && !existing.isClosed) return existing;
+  const pool = new Pool({ ...options, name });
+  pools().set(name, pool);
+  return pool;
+}
+
+/** Every pool getPool() created that is still open. */
+export function registeredPools(): Pool[] {
+  return [...pools().values()].filter((pool) => !pool.isClosed);
+}
+
+export async function closeAllPools(opts: { timeoutMs?: number } = {}): Promise<void> {
+  const all = [...pools().values()];
+  pools().clear();
+  await Promise.all(all.map((pool) => pool.close(opts)));
+}

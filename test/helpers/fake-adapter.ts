@@ -1,0 +1,123 @@
+import type { Adapter, QueryResult } from '../../adapters/contract';
+import { registerAdapter } from '../../adapters/registry';
+
+export interface FakeRaw {
+  id: number;
+  open: boolean;
+  inTx: boolean;
+  broken: boolean;
+  idleErrorListener?: (err: unknown) => void;
+}
+
+/**
+ * An in-process adapter for unit tests of pool logic: no database, every behaviour switchable.
+ * SQL understood by query(): 'sleep <ms>', 'fail', 'break' (a connection-level error),
+ * 'retryable' (a serialization failure), anything else returns one row.
+ */
+export class FakeDatabase {
+  connects = 0;
+  closes = 0;
+  validations = 0;
+  nextId = 1;
+  readonly open = new Set<FakeRaw>();
+  /** When set, connect() fails with it (or throws it synchronously when failSync). */
+  connectError: Error | undefined;
+  failSync = false;
+  connectDelayMs = 0;
+  /** Connection ids whose validation fails. */
+  readonly failValidation = new Set<number>();
+  /** Max connections the "server" accepts; beyond, connect fails. */
+  serverLimit = Infinity;
+  commitError: Error | undefined;
+  rollbackError: Error | undefined;
+  maxOpenSeen = 0;
+
+  adapter(): Adapter<FakeRaw> {
+    const db = this;
+    return {
+      name: 'fake',
+      connect(signal) {
+        db.connects++;
+        if (db.connectError && db.failSync) throw db.connectError;
+        if (db.connectError) return Promise.reject(db.connectError);
+        if (db.open.size >= db.serverLimit) return Promise.reject(Object.assign(new Error('too many connections'), { code: 'ETOOMANY' }));
+        const raw: FakeRaw = { id: db.nextId++, open: true, inTx: false, broken: false };
+        const finish = () => {
+          db.open.add(raw);
+          db.maxOpenSeen = Math.max(db.maxOpenSeen, db.open.size);
+          return raw;
+        };
+        if (db.connectDelayMs <= 0) return Promise.resolve(finish());
+        return new Promise((resolve, reject) => {
+          const timer = setTimeout(() => resolve(finish()), db.connectDelayMs);
+          signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(signal.reason);
+          });
+        });
+      },
+      async validate(raw) {
+        db.validations++;
+        if (!raw.open || raw.broken || db.failValidation.has(raw.id)) throw new Error(`connection ${raw.id} is dead`);
+      },
+      async query<R>(raw: FakeRaw, sql: string): Promise<QueryResult<R>> {
+        if (!raw.open) throw Object.assign(new Error('connection closed'), { code: 'ECONNRESET' });
+        const sleep = /^sleep (\d+)$/.exec(sql);
+        if (sleep) await new Promise((r) => setTimeout(r, Number(sleep[1])));
+        if (sql === 'fail') throw Object.assign(new Error('syntax error'), { code: 'ESYNTAX' });
+        if (sql === 'break') {
+          raw.broken = true;
+          throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+        }
+        if (sql === 'retryable') throw Object.assign(new Error('could not serialize'), { code: 'ESERIAL' });
+        return { rows: [{ connectionId: raw.id } as R], rowCount: 1 };
+      },
+      async begin(raw) {
+        raw.inTx = true;
+      },
+      async commit(raw) {
+        if (db.commitError) throw db.commitError;
+        raw.inTx = false;
+      },
+      async rollback(raw) {
+        if (db.rollbackError) throw db.rollbackError;
+        raw.inTx = false;
+      },
+      async close(raw) {
+        if (raw.open) db.closes++;
+        raw.open = false;
+        db.open.delete(raw);
+      },
+      isBroken(raw, err) {
+        return raw.broken || !raw.open || (err as { code?: string }).code === 'ECONNRESET';
+      },
+      isRetryable(err) {
+        return (err as { code?: string }).code === 'ESERIAL';
+      },
+      onIdleError(raw, listener) {
+        raw.idleErrorListener = listener;
+      },
+      inTransaction(raw) {
+        return raw.inTx;
+      },
+    };
+  }
+
+  /** Kills a connection the way a server does: it breaks and tells its idle listener. */
+  kill(raw: FakeRaw): void {
+    raw.broken = true;
+    raw.open = false;
+    this.open.delete(raw);
+    raw.idleErrorListener?.(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }));
+  }
+}
+
+let registered = 0;
+
+/** Registers a fresh fake database under its own scheme and returns it with its URL. */
+export function fakeDatabase(): { db: FakeDatabase; url: string } {
+  const db = new FakeDatabase();
+  const scheme = `fake${++registered}`;
+  registerAdapter(scheme, () => db.adapter() as Adapter<unknown>);
+  return { db, url: `${scheme}://localhost/test` };
+}
