@@ -1,0 +1,30 @@
+// ESM entry: the CommonJS build re-exported by name, so `import { createPool } from 'lifeguard'`
+// and `require('lifeguard')` share one module instance (and one pool registry).
+import lifeguard from '../dist/src/index.js';
+
+export const {
+  Pool,
+  createPool,
+  VALIDATION_SKIP_WINDOW_MS,
+  resolveConfig,
+  getPool,
+  closeAllPools,
+  registeredPools,
+  installShutdownHooks,
+  registerAdapter,
+  PooledConnection,
+  Secret,
+  LifeguardError,
+  ConfigError,
+  PoolTimeoutError,
+  PoolClosedError,
+  PoolQueueFullError,
+  ConnectionError,
+  ConnectionReleasedError,
+  DriverMissingError,
+  TransactionOutcomeUnknownError,
+  QueryTimeoutError,
+  silentLogger,
+} = lifeguard;
+
+export default lifeguard;

@@ -1,0 +1,119 @@
+/**
+ * One regression test per generic-pool 3.9 defect that src/engine.ts compensates. Each fails (or
+ * hangs, for the starvation case, which is why it counts attempts) without its compensation.
+ */
+import { PoolClosedError, PoolTimeoutError } from '../../src/errors';
+import type { Engine } from '../../src/engine';
+import { closeFakePools, fakePool, settle, sleep } from '../helpers/pools';
+
+afterEach(closeFakePools);
+
+describe('generic-pool compensations', () => {
+  it('1. a create that rejects synchronously does not starve the event loop: attempts stay few and timers fire', async () => {
+    const { pool, db } = fakePool({ max: 2, acquireTimeoutMs: 300 });
+    db.connectError = new Error('refused at once');
+    db.failSync = true;
+    const started = Date.now();
+    await expect(pool.acquire()).rejects.toBeInstanceOf(PoolTimeoutError);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(db.connects).toBeLessThanOrEqual(6);
+  });
+
+  it('2. a create that never finishes is bounded by connectTimeoutMs and the late connection is closed', async () => {
+    const { pool, db } = fakePool({ max: 1, connectTimeoutMs: 50, acquireTimeoutMs: 200 });
+    db.connectDelayMs = 100;
+    await expect(pool.acquire()).rejects.toBeInstanceOf(PoolTimeoutError);
+    db.connectDelayMs = 0;
+    expect((await pool.query('select')).rowCount).toBe(1);
+  });
+
+  it('3. a validation that rejects is handled and does not leak the slot', async () => {
+    const { pool, db } = fakePool({ max: 1, testOnAcquire: true });
+    const unhandled = jest.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      const first = (await pool.query<{ connectionId: number }>('select')).rows[0].connectionId;
+      db.failValidation.add(first);
+      await sleep(550);
+      await pool.query('select');
+      await settle();
+      expect(unhandled).not.toHaveBeenCalled();
+      expect(pool.stats().total).toBe(1);
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+  });
+
+  it('4. connections are checked on return: maxUses retires them (testOnReturn is a no-op upstream)', async () => {
+    const { pool, db } = fakePool({ max: 1, maxUses: 1 });
+    await pool.query('select');
+    await settle();
+    expect(db.open.size).toBe(0);
+    expect(pool.stats().counters.destroyed.maxUses).toBe(1);
+  });
+
+  it('5. idle eviction never takes the pool below min (upstream evicts regardless of min)', async () => {
+    const { pool, db } = fakePool({ min: 2, max: 3, idleTimeoutMs: 50, evictionIntervalMs: 20 });
+    await pool.warmup();
+    await sleep(300);
+    expect(db.open.size).toBe(2);
+    expect(db.connects).toBe(2);
+  });
+
+  it('6. min is restored after connection failures, without anyone asking for a connection', async () => {
+    const { db } = fakePool({ min: 2 });
+    db.connectError = new Error('refused');
+    await sleep(150);
+    db.connectError = undefined;
+    await sleep(1500);
+    expect(db.open.size).toBe(2);
+  });
+
+  it('7. clearing idle connections never hands a destroyed one out again', async () => {
+    const { pool, db } = fakePool({ min: 0, max: 2 });
+    const [a, b] = await Promise.all([pool.acquire(), pool.acquire()]);
+    a.release();
+    b.release();
+    const engine = (pool as unknown as { engine: Engine<unknown> }).engine;
+    await engine.destroyIdle('drain');
+    expect(db.open.size).toBe(0);
+    const lease = await pool.acquire();
+    expect((lease.raw as { open: boolean }).open).toBe(true);
+    expect(lease.id).not.toBe(a.id);
+    expect(lease.id).not.toBe(b.id);
+    lease.release();
+  });
+
+  it('8. close rejects waiters and does not wait forever for a borrowed connection (upstream drain does both)', async () => {
+    const { pool } = fakePool({ max: 1, acquireTimeoutMs: 60_000 });
+    await pool.acquire();
+    const waiter = pool.acquire();
+    await settle();
+    const started = Date.now();
+    await pool.close({ timeoutMs: 100 });
+    await expect(waiter).rejects.toBeInstanceOf(PoolClosedError);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('9. zero values and string booleans are honoured (upstream reads options with ||)', async () => {
+    const { pool, db } = fakePool({ min: 0, max: 1, env: { DB_TEST_ON_ACQUIRE: 'false', DB_IDLE_TIMEOUT_MS: '0' }, testOnAcquire: undefined, idleTimeoutMs: undefined });
+    expect(pool.config.testOnAcquire).toBe(false);
+    expect(pool.config.idleTimeoutMs).toBe(0);
+    await pool.query('select');
+    await sleep(600);
+    await pool.query('select');
+    expect(db.validations).toBe(0);
+    expect(db.open.size).toBe(1);
+  });
+
+  it('10. a waiter that timed out leaves the queue and no connection is opened for it', async () => {
+    const { pool, db } = fakePool({ max: 1, acquireTimeoutMs: 50 });
+    const held = await pool.acquire();
+    await Promise.all(Array.from({ length: 5 }, () => pool.acquire().catch(() => undefined)));
+    expect(pool.stats().pending).toBe(0);
+    held.release();
+    await settle();
+    expect(db.connects).toBe(1);
+    expect(pool.stats().idle).toBe(1);
+  });
+});
