@@ -3,7 +3,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': 'ts-jest' },
   // Database suites share one PostgreSQL and one MariaDB; running files one at a time keeps
   // fault tests (which kill backends) from breaking their neighbours.
   maxWorkers: 1,

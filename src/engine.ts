@@ -153,20 +153,21 @@ export class Engine<Raw> {
     const startedAt = Date.now();
     return new Promise((resolve, reject) => {
       let done = false;
-      const giveUp = (reason: unknown) => {
+      const giveUp = (why: () => unknown) => {
         // A connection already on its way is taken; the caller releases it as usual.
         if (done || request.state !== 'PENDING') return;
         done = true;
         cleanup();
         this.queue.remove(request);
+        const reason = why();
         request.reject(reason);
         reject(reason);
       };
       const timer =
         timeoutMs > 0 && Number.isFinite(timeoutMs)
-          ? setTimeout(() => giveUp(this.hooks.timeoutError(Date.now() - startedAt, this.queue.length)), timeoutMs)
+          ? setTimeout(() => giveUp(() => this.hooks.timeoutError(Date.now() - startedAt, this.queue.length)), timeoutMs)
           : undefined;
-      const onAbort = () => giveUp(signal?.reason);
+      const onAbort = () => giveUp(() => signal?.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
       const cleanup = () => {
         if (timer) clearTimeout(timer);

@@ -24,6 +24,8 @@ export class FakeDatabase {
   connectError: Error | undefined;
   failSync = false;
   connectDelayMs = 0;
+  /** A driver that ignores the abort signal and connects late anyway. */
+  ignoreAbort = false;
   /** Connection ids whose validation fails. */
   readonly failValidation = new Set<number>();
   /** Max connections the "server" accepts; beyond, connect fails. */
@@ -51,6 +53,7 @@ export class FakeDatabase {
         return new Promise((resolve, reject) => {
           const timer = setTimeout(() => resolve(finish()), db.connectDelayMs);
           signal.addEventListener('abort', () => {
+            if (db.ignoreAbort) return;
             clearTimeout(timer);
             reject(signal.reason);
           });
