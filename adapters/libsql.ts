@@ -82,7 +82,9 @@ export function describeLibsqlUrl(url: string): { embedded: boolean; inMemory: b
 export const createLibsqlAdapter: AdapterFactory = (config) => {
   const target = describeLibsqlUrl(config.secretUrl.reveal());
   const pragmas = { ...EMBEDDED_PRAGMAS, ...((config.adapterOptions.pragmas as Record<string, string | number>) ?? {}) };
-  let driver: LibsqlModule | undefined;
+  // Loaded when the first pool for a libsql URL is created, so a missing driver fails createPool()
+  // at once, naming the package, instead of surfacing later as connection timeouts.
+  const driver = loadDriver<LibsqlModule>('@libsql/client', config.scheme);
 
   const adapter: Adapter<LibsqlConnection> = {
     name: 'libsql',
@@ -91,7 +93,6 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
 
     async connect(signal) {
       signal.throwIfAborted();
-      driver ??= loadDriver<LibsqlModule>('@libsql/client', config.scheme);
       const client = driver.createClient({
         url: target.driverUrl,
         authToken: config.authToken?.reveal(),
