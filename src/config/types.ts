@@ -61,6 +61,8 @@ export interface ResolvedConfig extends PoolSettings {
   /** The URL's scheme without the colon, lower case ('postgres', 'file', 'sqlite', ...). */
   scheme: string;
   authToken?: Secret;
+  /** The replica URLs with their secrets; `readReplicaUrls` holds them masked. */
+  secretReadReplicaUrls: Secret[];
   profile: Profile;
   workload?: Workload;
   adapterOptions: Record<string, unknown>;

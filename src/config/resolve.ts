@@ -1,0 +1,204 @@
+import { ConfigError } from '../errors';
+import { Secret, maskUrl } from '../secret';
+import { SETTINGS, type SettingSpec, type VariableName } from './options';
+import { checkOptionValue, parseValue, type ParsedValue } from './parse';
+import { DEFAULTS, PROFILES, PROFILE_NAMES, WORKLOADS, WORKLOAD_NAMES, profileFromNodeEnv } from './profiles';
+import type { ConfigSource, PoolOptions, PoolSettings, Profile, ResolvedConfig, Workload } from './types';
+import { splitUrl, withParams } from './url';
+
+type Env = Record<string, string | undefined>;
+type Values = Record<string, unknown>;
+
+interface Layers {
+  values: Values;
+  sources: Record<string, ConfigSource>;
+  origins: Record<string, string>;
+}
+
+/**
+ * Resolves a pool's configuration, lowest precedence first: built-in defaults < profile <
+ * workload < environment variables < URL query parameters < explicit options. Pure: reads only
+ * `options` and `options.env` (default process.env). Every bad value is a ConfigError naming the
+ * variable, the value (secrets masked) and what would be accepted.
+ */
+export function resolveConfig(options: PoolOptions = {}): ResolvedConfig {
+  const env: Env = options.env ?? process.env;
+  const prefix = options.envPrefix ?? 'DB_';
+  const name = options.name ?? 'default';
+  if (typeof name !== 'string' || !/^[\w.:-]{1,64}$/.test(name)) {
+    throw new ConfigError('name', `option name=${JSON.stringify(name)} is not valid: expected 1-64 letters, digits, _ . : -`);
+  }
+  const layers: Layers = { values: {}, sources: {}, origins: {} };
+  const set = (key: string, value: unknown, source: ConfigSource, origin: string) => {
+    layers.values[key] = value;
+    layers.sources[key] = source;
+    layers.origins[key] = origin;
+  };
+
+  for (const [key, value] of Object.entries(DEFAULTS)) set(key, value, 'default', 'built-in default');
+  const profile = resolveProfile(options, env, prefix, set);
+  for (const [key, value] of Object.entries(PROFILES[profile])) set(key, value, 'profile', `profile ${profile}`);
+  const workload = resolveWorkload(options, env, prefix, set);
+  if (workload) {
+    const lower = layers.values as unknown as Parameters<(typeof WORKLOADS)[Workload]>[0];
+    for (const [key, value] of Object.entries(WORKLOADS[workload](lower))) set(key, value, 'workload', `workload ${workload}`);
+  }
+
+  for (const spec of SETTINGS) {
+    const found = readSameLevel(spec, spec.env, (variable) => env[envName(variable, prefix)], (variable) => envName(variable, prefix), prefix);
+    if (found) set(spec.key, found.value, 'env', found.origin);
+  }
+
+  const urlInfo = resolveUrl(options, env, prefix);
+  for (const spec of SETTINGS) {
+    const found = readSameLevel(spec, spec.urlParams, (p) => urlInfo.params.get(p.name) ?? undefined, (p) => `URL parameter ${p.name}`, prefix);
+    for (const p of spec.urlParams) urlInfo.params.delete(p.name);
+    if (found) set(spec.key, found.value, 'url', found.origin);
+  }
+  const urlToken = urlInfo.params.get('authToken') ?? undefined;
+  urlInfo.params.delete('authToken');
+
+  for (const spec of SETTINGS) {
+    const value = (options as Values)[spec.key];
+    if (value !== undefined) set(spec.key, checkOptionValue(spec.key, value, spec.kind === 's' ? 'ms' : spec.kind), 'option', `option ${spec.key}`);
+  }
+  if (layers.values.applicationName === undefined) set('applicationName', name, 'default', 'pool name');
+  if (layers.values.readReplicaUrls === undefined) set('readReplicaUrls', [], 'default', 'built-in default');
+
+  if (urlInfo.inMemory) applyInMemoryRule(layers, set);
+  checkCombinations(layers);
+
+  const secretUrl = withParams(urlInfo.driverUrl, urlInfo.params);
+  const tokenText = options.authToken ?? urlToken ?? env[envName({ name: 'DB_AUTH_TOKEN', kind: 'string' }, prefix)];
+  const replicas = layers.values.readReplicaUrls as string[];
+  const config: ResolvedConfig = {
+    ...(layers.values as unknown as PoolSettings),
+    readReplicaUrls: replicas.map(maskUrl),
+    secretReadReplicaUrls: replicas.map((url) => new Secret(url)),
+    name,
+    url: maskUrl(secretUrl),
+    secretUrl: new Secret(secretUrl),
+    scheme: urlInfo.scheme,
+    profile,
+    adapterOptions: { ...(options.adapterOptions ?? {}) },
+    sources: layers.sources,
+    origins: layers.origins,
+  };
+  if (tokenText) config.authToken = new Secret(tokenText);
+  if (workload) config.workload = workload;
+  return Object.freeze(config);
+}
+
+function envName(variable: VariableName, prefix: string): string {
+  return variable.name.startsWith('DB_') ? prefix + variable.name.slice(3) : variable.name;
+}
+
+/**
+ * Reads one setting from the names available at one level (a canonical variable and its aliases,
+ * or URL parameters). Two that are set and disagree, after unit conversion, are an error naming both.
+ */
+function readSameLevel(
+  spec: SettingSpec,
+  names: readonly VariableName[],
+  read: (variable: VariableName) => string | undefined,
+  label: (variable: VariableName) => string,
+  prefix: string,
+): { value: ParsedValue; origin: string } | undefined {
+  let found: { value: ParsedValue; origin: string; raw: string } | undefined;
+  for (const variable of names) {
+    if (variable.globalOnly && prefix !== 'DB_') continue;
+    const raw = read(variable);
+    if (raw === undefined || raw.trim() === '') continue;
+    const value = parseValue(label(variable), raw, variable.kind);
+    if (found && JSON.stringify(found.value) !== JSON.stringify(value)) {
+      throw new ConfigError(
+        label(variable),
+        `${found.origin}=${JSON.stringify(found.raw)} and ${label(variable)}=${JSON.stringify(raw)} both set ${spec.key} and disagree; set only one.`,
+      );
+    }
+    found ??= { value, origin: label(variable), raw };
+  }
+  return found;
+}
+
+function resolveProfile(options: PoolOptions, env: Env, prefix: string, set: (k: string, v: unknown, s: ConfigSource, o: string) => void): Profile {
+  const check = (label: string, raw: string): Profile => {
+    const lower = raw.trim().toLowerCase() as Profile;
+    if (PROFILE_NAMES.includes(lower)) return lower;
+    throw new ConfigError(label, `${label}=${JSON.stringify(raw)} is not a profile: expected one of ${PROFILE_NAMES.join(', ')}.`);
+  };
+  const variable = `${prefix}PROFILE`;
+  let profile: Profile;
+  if (options.profile !== undefined) {
+    profile = check('option profile', options.profile);
+    set('profile', profile, 'option', 'option profile');
+  } else if (env[variable]) {
+    profile = check(variable, env[variable] as string);
+    set('profile', profile, 'env', variable);
+  } else if (env.NODE_ENV && profileFromNodeEnv(env.NODE_ENV)) {
+    profile = profileFromNodeEnv(env.NODE_ENV) as Profile;
+    set('profile', profile, 'env', 'NODE_ENV');
+  } else {
+    // An unknown NODE_ENV (say 'ci') is common and harmless: use development, and say so.
+    profile = 'development';
+    set('profile', profile, 'default', env.NODE_ENV ? `NODE_ENV=${env.NODE_ENV} is not a profile; built-in default` : 'built-in default');
+  }
+  return profile;
+}
+
+function resolveWorkload(options: PoolOptions, env: Env, prefix: string, set: (k: string, v: unknown, s: ConfigSource, o: string) => void): Workload | undefined {
+  const variable = `${prefix}WORKLOAD`;
+  const raw = options.workload ?? env[variable];
+  if (raw === undefined || raw === '') return undefined;
+  const label = options.workload !== undefined ? 'option workload' : variable;
+  const lower = raw.trim().toLowerCase() as Workload;
+  if (!WORKLOAD_NAMES.includes(lower)) {
+    throw new ConfigError(label, `${label}=${JSON.stringify(raw)} is not a workload: expected one of ${WORKLOAD_NAMES.join(', ')}.`);
+  }
+  set('workload', lower, options.workload !== undefined ? 'option' : 'env', label);
+  return lower;
+}
+
+function resolveUrl(options: PoolOptions, env: Env, prefix: string) {
+  if (options.url !== undefined) {
+    if (typeof options.url !== 'string' || options.url.trim() === '') {
+      throw new ConfigError('url', 'option url is empty: expected a database URL such as postgres://user@host/db or file:app.db.');
+    }
+    return splitUrl(options.url, 'option url');
+  }
+  const candidates = [prefix === 'DB_' ? 'DATABASE_URL' : undefined, `${prefix}URL`].filter((n): n is string => n !== undefined);
+  const set = candidates.filter((n) => env[n] !== undefined && (env[n] as string).trim() !== '');
+  if (set.length === 0) {
+    throw new ConfigError(candidates[0], `No database URL: set ${candidates.join(' or ')} (or pass { url }), e.g. postgres://user@host:5432/db or file:app.db.`);
+  }
+  if (set.length === 2 && env[set[0]]?.trim() !== env[set[1]]?.trim()) {
+    throw new ConfigError(set[1], `${set[0]}=${JSON.stringify(maskUrl(env[set[0]] as string))} and ${set[1]}=${JSON.stringify(maskUrl(env[set[1]] as string))} disagree; set only one.`);
+  }
+  return splitUrl(env[set[0]] as string, set[0]);
+}
+
+/** An in-memory database exists once per connection: a pool of several would be several databases. */
+function applyInMemoryRule(layers: Layers, set: (k: string, v: unknown, s: ConfigSource, o: string) => void): void {
+  const max = layers.values.max as number;
+  const chosenByUser = ['env', 'url', 'option'].includes(layers.sources.max);
+  if (max > 1 && chosenByUser) {
+    throw new ConfigError(layers.origins.max, `${layers.origins.max}=${max} is not possible with an in-memory database: each connection would get its own empty database; use max 1 or a file.`);
+  }
+  if (max !== 1) set('max', 1, layers.sources.max, 'in-memory database: one connection');
+  if ((layers.values.min as number) > 1) set('min', 1, layers.sources.min, 'in-memory database: one connection');
+}
+
+function checkCombinations(layers: Layers): void {
+  const v = layers.values as unknown as PoolSettings;
+  const o = layers.origins;
+  if (v.max < 1) throw new ConfigError(o.max, `${o.max}=${v.max} is not valid: max must be at least 1.`);
+  if (v.min > v.max) {
+    throw new ConfigError(o.min, `min ${v.min} (from ${o.min}) is greater than max ${v.max} (from ${o.max}): min must be ≤ max.`);
+  }
+  if (v.slowQueryMs > 0 && v.criticalQueryMs > 0 && v.criticalQueryMs < v.slowQueryMs) {
+    throw new ConfigError(
+      o.criticalQueryMs,
+      `criticalQueryMs ${v.criticalQueryMs} (from ${o.criticalQueryMs}) is below slowQueryMs ${v.slowQueryMs} (from ${o.slowQueryMs}): the critical line must be at or above the slow one.`,
+    );
+  }
+}
