@@ -6,14 +6,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPool, type Pool } from '../src';
+import { createPool, silentLogger, type Pool } from '../src';
 
 const CALLERS = 32;
 const DURATION_MS = Number(process.env.DEMO_DURATION_MS ?? 3000);
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lifeguard-demo-'));
-  const pool = createPool({ name: 'demo', url: `file:${join(dir, 'demo.db')}`, min: 2, max: 8, profile: 'development', env: {} });
+  const pool = createPool({ name: 'demo', url: `file:${join(dir, 'demo.db')}`, min: 2, max: 8, profile: 'development', env: {}, logger: silentLogger });
+  const alerts: string[] = [];
+  pool.on('utilization', (e) => alerts.push(e.level));
   try {
     await pool.warmup();
     await pool.query('CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)');
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
 
     const total = await pool.query<{ sum: number }>('SELECT SUM(balance) AS sum FROM accounts');
     report(pool, seconds, latencies, counts, Number(total.rows[0].sum));
+    console.log(`  alerts       ${alerts.length} utilization events (${alerts.join(' → ') || 'none'})`);
   } finally {
     await pool.close();
     rmSync(dir, { recursive: true, force: true });

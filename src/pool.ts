@@ -399,7 +399,8 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       pending: this.engine.pending,
     };
     this.emit('utilization', event);
-    if (level !== 'normal') this.logger.warn(event, `lifeguard: pool utilization ${level}`);
+    if (level === 'critical') this.logger.warn(event, 'lifeguard: pool utilization critical');
+    else this.logger.info(event, `lifeguard: pool utilization ${level}`);
   }
 
   private runHousekeeping(): void {

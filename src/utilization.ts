@@ -3,33 +3,43 @@ export type UtilizationLevel = 'normal' | 'warning' | 'critical';
 export interface UtilizationThresholds {
   warning: number;
   critical: number;
-  /** A level clears only once utilization falls this far below its threshold. */
+  /** A level clears only once utilization falls this far below its threshold... */
   hysteresis: number;
+  /** ...and no sooner than this long after it was raised. */
+  holdMs: number;
 }
 
-export const DEFAULT_THRESHOLDS: UtilizationThresholds = { warning: 0.8, critical: 0.95, hysteresis: 0.1 };
+export const DEFAULT_THRESHOLDS: UtilizationThresholds = { warning: 0.8, critical: 0.95, hysteresis: 0.1, holdMs: 5000 };
+
+const RANK: Record<UtilizationLevel, number> = { normal: 0, warning: 1, critical: 2 };
 
 /**
- * Tracks the pool's utilization level with hysteresis, so a pool hovering at 80 % reports one
- * change, not one per acquire. Waiters count as full utilization: someone is already queueing.
+ * Tracks the pool's utilization level with hysteresis, so a pool hovering at a line reports one
+ * change, not one per acquire. Rising is reported at once; falling only once utilization is well
+ * below the line and the level has been held for holdMs. Waiters count as full utilization:
+ * someone is already queueing.
  */
 export class UtilizationTracker {
   level: UtilizationLevel = 'normal';
+  private raisedAt = 0;
 
   constructor(private readonly thresholds: UtilizationThresholds = DEFAULT_THRESHOLDS) {}
 
   /** The new level when it changed, else undefined. */
-  update(active: number, max: number, pending: number): UtilizationLevel | undefined {
+  update(active: number, max: number, pending: number, now = Date.now()): UtilizationLevel | undefined {
     const u = pending > 0 ? 1 : active / max;
-    const { warning, critical, hysteresis } = this.thresholds;
-    let next: UtilizationLevel = this.level;
-    if (u >= critical) next = 'critical';
-    else if (this.level === 'critical' && u >= critical - hysteresis) next = 'critical';
-    else if (u >= warning) next = 'warning';
-    else if (this.level !== 'normal' && u >= warning - hysteresis) next = 'warning';
-    else next = 'normal';
-    if (next === this.level) return undefined;
-    this.level = next;
-    return next;
+    const { warning, critical, hysteresis, holdMs } = this.thresholds;
+    const measured: UtilizationLevel = u >= critical ? 'critical' : u >= warning ? 'warning' : 'normal';
+    if (RANK[measured] > RANK[this.level]) {
+      this.level = measured;
+      this.raisedAt = now;
+      return measured;
+    }
+    if (RANK[measured] === RANK[this.level] || now - this.raisedAt < holdMs) return undefined;
+    const clearedTo: UtilizationLevel = u >= critical - hysteresis ? 'critical' : u >= warning - hysteresis ? 'warning' : 'normal';
+    if (RANK[clearedTo] >= RANK[this.level]) return undefined;
+    this.level = clearedTo;
+    this.raisedAt = now;
+    return clearedTo;
   }
 }
