@@ -65,17 +65,15 @@ export class Engine<Raw> {
     private readonly hooks: EngineHooks<Raw>,
     limits: { min: number; max: number },
   ) {
-    const engine = this;
-    let queue: WaiterQueue | undefined;
-    class CapturedQueue extends WaiterQueue {
-      constructor(size?: number) {
-        super(size);
-        queue = this;
-      }
-    }
+    const size = () => this.size;
+    // generic-pool constructs its queue itself; one queue instance is made per pool, kept here.
+    const queue = new WaiterQueue();
+    const CapturedQueue = function CapturedQueue() {
+      return queue;
+    } as unknown as new (size?: number) => WaiterQueue;
     class LifeguardEvictor {
       evict(_config: unknown, resource: PooledResource<Connection<Raw>>): boolean {
-        const reason = hooks.idleEvictionReason(resource.obj, engine.size, Date.now());
+        const reason = hooks.idleEvictionReason(resource.obj, size(), Date.now());
         if (reason === undefined) return false;
         resource.obj.destroyReason = reason;
         return true;
@@ -101,7 +99,7 @@ export class Engine<Raw> {
       numTestsPerEvictionRun: Math.max(limits.max, 1),
     });
     this.internals = this.gp as unknown as GenericPoolInternals<Connection<Raw>>;
-    this.queue = queue as WaiterQueue;
+    this.queue = queue;
     this.gp.on('factoryCreateError', (err: unknown) => {
       hooks.onCreateError(err);
       // generic-pool forgets min after a failed create; the backoff gate spaces these retries.

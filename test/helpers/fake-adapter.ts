@@ -35,7 +35,10 @@ export class FakeDatabase {
   maxOpenSeen = 0;
 
   adapter(): Adapter<FakeRaw> {
-    const db = this;
+    return this.makeAdapter(this);
+  }
+
+  private makeAdapter(db: FakeDatabase): Adapter<FakeRaw> {
     return {
       name: 'fake',
       connect(signal) {
