@@ -21,6 +21,7 @@
 import type { Factory, Pool as GenericPool } from 'generic-pool';
 import type { Connection, DestroyReason } from './connection';
 import { WaiterQueue, type QueuedRequest } from './waiter-queue';
+import { DeadlineTracker } from './deadlines';
 
 interface PooledResource<T> {
   obj: T;
@@ -60,9 +61,10 @@ export class Engine<Raw> {
   private readonly gp: GenericPool<Connection<Raw>>;
   private readonly internals: GenericPoolInternals<Connection<Raw>>;
   private readonly queue: WaiterQueue;
+  private readonly deadlines: DeadlineTracker;
 
   constructor(
-    private readonly hooks: EngineHooks<Raw>,
+    hooks: EngineHooks<Raw>,
     limits: { min: number; max: number },
   ) {
     const size = () => this.size;
@@ -100,6 +102,11 @@ export class Engine<Raw> {
     });
     this.internals = this.gp as unknown as GenericPoolInternals<Connection<Raw>>;
     this.queue = queue;
+    this.deadlines = new DeadlineTracker((request, waitedMs) => {
+      // Counted after removal: the error reports the callers still waiting besides this one.
+      this.queue.remove(request);
+      request.reject(hooks.timeoutError(waitedMs, this.queue.length));
+    });
     this.gp.on('factoryCreateError', (err: unknown) => {
       hooks.onCreateError(err);
       // generic-pool forgets min after a failed create; the backoff gate spaces these retries.
@@ -131,64 +138,30 @@ export class Engine<Raw> {
   }
 
   /**
-   * Takes a connection, waiting up to timeoutMs. When one is idle it is handed over without a
-   * timer or a signal listener: those cost only a caller that actually waits.
+   * Takes a connection, waiting up to timeoutMs (0: no limit). When one is idle it is handed over
+   * without a timer or a signal listener; a waiter shares the pool's single deadline timer. A
+   * waiter that gives up is taken out of the queue and its generic-pool request rejected, so
+   * nothing is ever dispatched to it.
    */
   take(timeoutMs: number, signal?: AbortSignal): Promise<Connection<Raw>> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const granted = this.gp.acquire();
     const request = this.queue.lastEnqueued as QueuedRequest;
     if (request.state !== 'PENDING') return granted;
-    return this.wait(granted, request, timeoutMs, signal);
+    if (timeoutMs > 0 && Number.isFinite(timeoutMs)) this.deadlines.add(request, timeoutMs, Date.now());
+    if (signal) {
+      const onAbort = () => this.giveUp(request, signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      const forget = () => signal.removeEventListener('abort', onAbort);
+      granted.then(forget, forget);
+    }
+    return granted;
   }
 
-  private wait(
-    granted: Promise<Connection<Raw>>,
-    request: QueuedRequest,
-    timeoutMs: number,
-    signal: AbortSignal | undefined,
-  ): Promise<Connection<Raw>> {
-    const startedAt = Date.now();
-    return new Promise((resolve, reject) => {
-      let done = false;
-      const giveUp = (why: () => unknown) => {
-        // A connection already on its way is taken; the caller releases it as usual.
-        if (done || request.state !== 'PENDING') return;
-        done = true;
-        cleanup();
-        this.queue.remove(request);
-        const reason = why();
-        request.reject(reason);
-        reject(reason);
-      };
-      const timer =
-        timeoutMs > 0 && Number.isFinite(timeoutMs)
-          ? setTimeout(() => giveUp(() => this.hooks.timeoutError(Date.now() - startedAt, this.queue.length)), timeoutMs)
-          : undefined;
-      const onAbort = () => giveUp(() => signal?.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const cleanup = () => {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      granted.then(
-        (conn) => {
-          if (done) {
-            this.give(conn);
-            return;
-          }
-          done = true;
-          cleanup();
-          resolve(conn);
-        },
-        (err: unknown) => {
-          if (done) return;
-          done = true;
-          cleanup();
-          reject(err);
-        },
-      );
-    });
+  private giveUp(request: QueuedRequest, reason: unknown): void {
+    if (request.state !== 'PENDING') return;
+    this.queue.remove(request);
+    request.reject(reason);
   }
 
   /** Returns a borrowed connection to the idle set. */
@@ -214,6 +187,7 @@ export class Engine<Raw> {
 
   /** Rejects every waiter (on close). */
   rejectWaiters(reason: unknown): void {
+    this.deadlines.clear();
     for (let request = this.queue.dequeue(); request; request = this.queue.dequeue()) {
       request.reject(reason);
     }

@@ -96,9 +96,8 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     }
   }
 
-  async acquire(opts?: AcquireOptions): Promise<PooledConnection> {
-    const conn = await this.acquireConnection(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
-    return new PooledConnection(this, conn);
+  acquire(opts?: AcquireOptions): Promise<PooledConnection> {
+    return this.acquireConnection(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal).then((conn) => new PooledConnection(this, conn));
   }
 
   async withConnection<T>(fn: (conn: PooledConnection) => Promise<T>, opts?: AcquireOptions): Promise<T> {
@@ -180,16 +179,32 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   // ---- acquire and release ----------------------------------------------------------------
 
   /** @internal */
-  async acquireConnection(timeoutMs: number, signal?: AbortSignal): Promise<Connection> {
-    if (this.closing) throw new PoolClosedError(this.name);
+  acquireConnection(timeoutMs: number, signal?: AbortSignal): Promise<Connection> {
+    if (this.closing) return Promise.reject(new PoolClosedError(this.name));
     const { maxWaiting } = this.config;
     if (maxWaiting > 0 && this.engine.idle === 0 && this.engine.pending >= maxWaiting) {
       this.recorder.counters.queueFull++;
-      throw new PoolQueueFullError(this.name, maxWaiting);
+      return Promise.reject(new PoolQueueFullError(this.name, maxWaiting));
     }
     const startedAt = Date.now();
+    return this.engine.take(timeoutMs, signal).then((conn) => this.admit(conn, startedAt, timeoutMs, signal));
+  }
+
+  /** The hot path: a healthy connection used moments ago goes straight out, with no round-trip. */
+  private admit(conn: Connection, startedAt: number, timeoutMs: number, signal?: AbortSignal): Connection | Promise<Connection> {
+    const now = Date.now();
+    if (
+      retirementReason(conn, this.config.maxUses, now) === undefined &&
+      (!this.config.testOnAcquire || now - conn.lastUsedAt < VALIDATION_SKIP_WINDOW_MS)
+    ) {
+      return this.lend(conn, startedAt, now);
+    }
+    return this.admitAfterChecks(conn, startedAt, timeoutMs, signal);
+  }
+
+  /** Retires expired connections and validates stale ones, taking others until one passes or time runs out. */
+  private async admitAfterChecks(conn: Connection, startedAt: number, timeoutMs: number, signal?: AbortSignal): Promise<Connection> {
     const deadline = timeoutMs > 0 ? startedAt + timeoutMs : Infinity;
-    let conn = await this.engine.take(timeoutMs, signal);
     for (;;) {
       const now = Date.now();
       const reason = retirementReason(conn, this.config.maxUses, now);
@@ -201,11 +216,10 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       if (remaining <= 0) throw this.timeoutError(Date.now() - startedAt, this.engine.pending);
       conn = await this.engine.take(remaining === Infinity ? 0 : remaining, signal);
     }
-    return this.lend(conn, startedAt);
+    return this.lend(conn, startedAt, Date.now());
   }
 
-  private lend(conn: Connection, startedAt: number): Connection {
-    const now = Date.now();
+  private lend(conn: Connection, startedAt: number, now: number): Connection {
     conn.uses++;
     conn.borrowedAt = now;
     conn.leakReported = false;
@@ -215,7 +229,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     this.recorder.counters.acquires++;
     this.recorder.wait.record(waitMs, now);
     if (this.listenerCount('acquire') > 0) this.emit('acquire', { pool: this.name, connectionId: conn.id, waitMs });
-    this.trackUtilization();
+    this.trackUtilization(now);
     return conn;
   }
 
@@ -233,7 +247,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     if (reason !== undefined) this.engine.retire(conn, reason);
     else if (this.adapter.inTransaction?.(conn.raw)) void this.rollbackThenReturn(conn);
     else this.engine.give(conn);
-    this.trackUtilization();
+    this.trackUtilization(now);
     if (this.borrowed.size === 0) this.onAllReturned?.();
   }
 
@@ -387,8 +401,8 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     return error;
   }
 
-  private trackUtilization(): void {
-    const level = this.utilization.update(this.borrowed.size, this.config.max, this.engine.pending);
+  private trackUtilization(now: number): void {
+    const level = this.utilization.update(this.borrowed.size, this.config.max, this.engine.pending, now);
     if (level === undefined) return;
     const event = {
       pool: this.name,

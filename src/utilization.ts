@@ -26,7 +26,9 @@ export class UtilizationTracker {
   constructor(private readonly thresholds: UtilizationThresholds = DEFAULT_THRESHOLDS) {}
 
   /** The new level when it changed, else undefined. */
-  update(active: number, max: number, pending: number, now = Date.now()): UtilizationLevel | undefined {
+  update(active: number, max: number, pending: number, now: number): UtilizationLevel | undefined {
+    // The common case, on every acquire and release: a quiet pool staying quiet.
+    if (this.level === 'normal' && pending === 0 && active < max * this.thresholds.warning) return undefined;
     const u = pending > 0 ? 1 : active / max;
     const { warning, critical, hysteresis, holdMs } = this.thresholds;
     const measured: UtilizationLevel = u >= critical ? 'critical' : u >= warning ? 'warning' : 'normal';
