@@ -24,7 +24,11 @@ export const {
   DriverMissingError,
   TransactionOutcomeUnknownError,
   QueryTimeoutError,
+  PackageMissingError,
   silentLogger,
+  registerPoolMetrics,
+  installMetricsTracker,
+  healthHandler,
 } = lifeguard;
 
 export default lifeguard;

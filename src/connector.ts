@@ -7,7 +7,7 @@ export interface ConnectorOptions {
   poolName: string;
   maskedUrl: string;
   connectTimeoutMs: number;
-  secrets: readonly (Secret | undefined)[];
+  secrets: readonly (Secret | string | undefined)[];
 }
 
 /**

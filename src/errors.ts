@@ -13,7 +13,8 @@ export type LifeguardErrorCode =
   | 'CONNECTION_RELEASED'
   | 'DRIVER_MISSING'
   | 'TRANSACTION_OUTCOME_UNKNOWN'
-  | 'QUERY_TIMEOUT';
+  | 'QUERY_TIMEOUT'
+  | 'PACKAGE_MISSING';
 
 export class LifeguardError extends Error {
   readonly code: LifeguardErrorCode;
@@ -118,5 +119,19 @@ export class QueryTimeoutError extends LifeguardError {
   constructor(timeoutMs: number) {
     super('QUERY_TIMEOUT', `Query did not finish within ${timeoutMs} ms; its connection was destroyed.`);
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/** An optional peer package a feature needs (prom-client, @opentelemetry/api) is not installed. */
+export class PackageMissingError extends LifeguardError {
+  readonly packageName: string;
+
+  constructor(packageName: string, feature: string, cause?: unknown) {
+    super(
+      'PACKAGE_MISSING',
+      `${feature} needs the package "${packageName}", which is not installed. Install it: npm install ${packageName}`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.packageName = packageName;
   }
 }

@@ -25,6 +25,13 @@ export {
   DriverMissingError,
   TransactionOutcomeUnknownError,
   QueryTimeoutError,
+  PackageMissingError,
 } from './errors';
 export type { LifeguardErrorCode } from './errors';
 export { silentLogger } from './logger';
+export { registerPoolMetrics } from './metrics';
+export type { PoolMetricsOptions } from './metrics';
+export { installMetricsTracker } from './metrics-tracker';
+export type { MetricsTracker } from './metrics-tracker';
+export { healthHandler } from './health-handler';
+export type { HealthHandler, HealthHandlerOptions, HealthBody, PoolHealthBody, HealthRequest, NodeResponseLike, ReplyLike } from './health-handler';

@@ -65,3 +65,31 @@ export function maskUrl(url: string): string {
 }
 
 export { REDACTED };
+
+/**
+ * The secret parts of a connection URL, for redactText: the whole URL, its password as written and
+ * decoded, and token-like query parameters. A driver that echoes only the password (or only the
+ * token) in an error is then caught too, not just one that echoes the whole URL.
+ */
+export function urlSecrets(url: Secret | string | undefined): string[] {
+  const raw = url instanceof Secret ? url.reveal() : url;
+  if (!raw) return [];
+  const secrets = [raw];
+  try {
+    const parsed = new URL(raw);
+    if (parsed.password) secrets.push(parsed.password, safeDecode(parsed.password));
+    for (const [key, value] of parsed.searchParams) if (/token|password|secret|key/i.test(key) && value) secrets.push(value);
+  } catch {
+    const match = /\/\/[^:/@]*:([^@]*)@/.exec(raw);
+    if (match?.[1]) secrets.push(match[1], safeDecode(match[1]));
+  }
+  return secrets;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
