@@ -25,6 +25,7 @@ export {
   DriverMissingError,
   TransactionOutcomeUnknownError,
   QueryTimeoutError,
+  TransactionRolledBackError,
 } from './errors';
 export type { LifeguardErrorCode } from './errors';
 export { silentLogger } from './logger';
