@@ -25,6 +25,11 @@ export const {
   TransactionOutcomeUnknownError,
   QueryTimeoutError,
   silentLogger,
+  recommendPoolSize,
+  fleetBudget,
+  fleetWarning,
+  DEFAULT_POOL_MAX,
+  DEFAULT_HEADROOM,
 } = lifeguard;
 
 export default lifeguard;
