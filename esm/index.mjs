@@ -26,6 +26,11 @@ export const {
   QueryTimeoutError,
   TransactionRolledBackError,
   silentLogger,
+  recommendPoolSize,
+  fleetBudget,
+  fleetWarning,
+  DEFAULT_POOL_MAX,
+  DEFAULT_HEADROOM,
 } = lifeguard;
 
 export default lifeguard;
