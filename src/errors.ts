@@ -14,6 +14,7 @@ export type LifeguardErrorCode =
   | 'DRIVER_MISSING'
   | 'TRANSACTION_OUTCOME_UNKNOWN'
   | 'QUERY_TIMEOUT'
+  | 'TRANSACTION_ROLLED_BACK'
   | 'PACKAGE_MISSING';
 
 export class LifeguardError extends Error {
@@ -119,6 +120,16 @@ export class QueryTimeoutError extends LifeguardError {
   constructor(timeoutMs: number) {
     super('QUERY_TIMEOUT', `Query did not finish within ${timeoutMs} ms; its connection was destroyed.`);
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * COMMIT was answered with a rollback: a statement inside the transaction had failed (and the
+ * error was caught), so the server discarded the whole transaction. Nothing was applied.
+ */
+export class TransactionRolledBackError extends LifeguardError {
+  constructor(detail: string) {
+    super('TRANSACTION_ROLLED_BACK', `COMMIT rolled the transaction back instead: ${detail} Nothing was applied; fix the failing statement and run the transaction again.`);
   }
 }
 

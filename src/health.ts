@@ -1,7 +1,8 @@
 import type { Connection } from './connection';
 import { PoolTimeoutError } from './errors';
 import type { Pool } from './pool';
-import { redactText, urlSecrets } from './secret';
+import { configSecrets } from './config/secrets';
+import { redactText } from './secret';
 import type { PoolStats } from './stats';
 import { DEFAULT_THRESHOLDS } from './utilization';
 
@@ -40,7 +41,7 @@ export async function checkHealth(pool: Pool, timeoutMs: number): Promise<Health
   try {
     await validateOnce(pool, timeoutMs, started);
   } catch (err) {
-    const message = redactText(err instanceof Error ? err.message : String(err), [...urlSecrets(pool.config.secretUrl), pool.config.authToken]);
+    const message = redactText(err instanceof Error ? err.message : String(err), configSecrets(pool.config));
     return { status: failureStatus(pool, err), latencyMs: elapsed(started), pool: pool.stats(), error: message };
   }
   const stats = pool.stats();
