@@ -24,7 +24,13 @@ export const {
   DriverMissingError,
   TransactionOutcomeUnknownError,
   QueryTimeoutError,
+  TransactionRolledBackError,
   silentLogger,
+  recommendPoolSize,
+  fleetBudget,
+  fleetWarning,
+  DEFAULT_POOL_MAX,
+  DEFAULT_HEADROOM,
 } = lifeguard;
 
 export default lifeguard;

@@ -25,6 +25,9 @@ export {
   DriverMissingError,
   TransactionOutcomeUnknownError,
   QueryTimeoutError,
+  TransactionRolledBackError,
 } from './errors';
 export type { LifeguardErrorCode } from './errors';
 export { silentLogger } from './logger';
+export { recommendPoolSize, fleetBudget, fleetWarning, DEFAULT_POOL_MAX, DEFAULT_HEADROOM } from './sizing';
+export type { SizingInput, SizingAdvice, FleetBudget, FleetBudgetInput } from './sizing';
