@@ -5,8 +5,8 @@
 import { Client } from 'pg';
 import { describePostgres, POSTGRES_URL, uniqueName } from '../helpers/databases';
 import { PostgresBackendKiller } from './harness/backend-killer';
-import { canRunPrivatePostgres, PrivatePostgres } from './harness/private-postgres';
 import { TcpProxy } from './harness/tcp-proxy';
+import { PgCluster, pgClusterUnavailableReason } from '../helpers/pg-cluster';
 
 async function connected(url: string, applicationName = uniqueName('harness')): Promise<Client> {
   const client = new Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: 2000 });
@@ -77,21 +77,20 @@ describePostgres('fault harness on PostgreSQL', () => {
   });
 });
 
-(canRunPrivatePostgres() ? describe : describe.skip)('private PostgreSQL cluster', () => {
-  it('starts on its own port, stops, starts again and is removed', async () => {
-    const cluster = await PrivatePostgres.create();
+(pgClusterUnavailableReason() === undefined ? describe : describe.skip)('private PostgreSQL cluster (test/helpers/pg-cluster.ts) as the fault tests use it', () => {
+  it('stops, refuses connections while down, and starts again on the same port', async () => {
+    const cluster = await PgCluster.start({ label: 'faults-harness' });
     try {
-      await cluster.start();
-      const client = await connected(cluster.url);
+      const client = await connected(cluster.url());
       expect((await client.query('SELECT 1 AS one')).rows[0].one).toBe(1);
       await client.end();
-      await cluster.stop();
-      await expect(connected(cluster.url)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-      await cluster.start();
-      const again = await connected(cluster.url);
+      await cluster.stopServer('fast');
+      await expect(connected(cluster.url())).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      await cluster.startServer();
+      const again = await connected(cluster.url());
       await again.end();
     } finally {
-      await cluster.remove();
+      await cluster.destroy();
     }
   }, 60_000);
 });
