@@ -53,10 +53,11 @@ export function redactText(text: string, secrets: readonly (Secret | string | un
 export function maskUrl(url: string): string {
   try {
     const parsed = new URL(url);
+    const secretKeys = [...parsed.searchParams.keys()].filter((key) => /token|password|secret|key/i.test(key));
+    // Re-serialising changes some URLs (file:app.db becomes file:///app.db): leave clean ones as given.
+    if (!parsed.password && secretKeys.length === 0) return url;
     if (parsed.password) parsed.password = REDACTED;
-    for (const key of [...parsed.searchParams.keys()]) {
-      if (/token|password|secret|key/i.test(key)) parsed.searchParams.set(key, REDACTED);
-    }
+    for (const key of secretKeys) parsed.searchParams.set(key, REDACTED);
     return parsed.toString().split(encodeURIComponent(REDACTED)).join(REDACTED);
   } catch {
     // Not a URL we can parse: hide anything between "://user:" and "@".
