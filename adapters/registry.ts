@@ -1,6 +1,7 @@
 import type { AdapterFactory } from './contract';
 import { ConfigError } from '../src/errors';
 import { createLibsqlAdapter } from './libsql';
+import { createPostgresAdapter } from './postgres';
 
 /**
  * Scheme → adapter factory. Built-in adapters are listed here; third parties add theirs with
@@ -14,6 +15,8 @@ const factories = new Map<string, AdapterFactory>([
   ['https', createLibsqlAdapter],
   ['ws', createLibsqlAdapter],
   ['wss', createLibsqlAdapter],
+  ['postgres', createPostgresAdapter],
+  ['postgresql', createPostgresAdapter],
 ]);
 
 export function registerAdapter(scheme: string, factory: AdapterFactory): void {

@@ -13,7 +13,8 @@ export type LifeguardErrorCode =
   | 'CONNECTION_RELEASED'
   | 'DRIVER_MISSING'
   | 'TRANSACTION_OUTCOME_UNKNOWN'
-  | 'QUERY_TIMEOUT';
+  | 'QUERY_TIMEOUT'
+  | 'TRANSACTION_ROLLED_BACK';
 
 export class LifeguardError extends Error {
   readonly code: LifeguardErrorCode;
@@ -118,5 +119,15 @@ export class QueryTimeoutError extends LifeguardError {
   constructor(timeoutMs: number) {
     super('QUERY_TIMEOUT', `Query did not finish within ${timeoutMs} ms; its connection was destroyed.`);
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * COMMIT was answered with a rollback: a statement inside the transaction had failed (and the
+ * error was caught), so the server discarded the whole transaction. Nothing was applied.
+ */
+export class TransactionRolledBackError extends LifeguardError {
+  constructor(detail: string) {
+    super('TRANSACTION_ROLLED_BACK', `COMMIT rolled the transaction back instead: ${detail} Nothing was applied; fix the failing statement and run the transaction again.`);
   }
 }

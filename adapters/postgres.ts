@@ -1,0 +1,189 @@
+import type { Client, ClientConfig, QueryResult as PgResult } from 'pg';
+import type { ConnectionOptions } from 'node:tls';
+import type { Adapter, AdapterFactory, QueryResult, ServerInfo } from './contract';
+import { loadDriver } from './load-driver';
+import { isBrokenPostgresError, isRetryablePostgresError, serverRefusedTls, serverRequiresTls } from './postgres-errors';
+import { parseServerUrl } from './server-url';
+import { readTlsFiles, tlsPlanFor } from './tls';
+import { postgresBeginSql } from './transaction-sql';
+import { TransactionRolledBackError } from '../src/errors';
+
+/**
+ * PostgreSQL through `pg`. One lifeguard connection is one `pg.Client`, and `lease.raw` is that
+ * client, so COPY, LISTEN and the rest of pg stay reachable.
+ */
+type PgModule = { Client: new (config: ClientConfig) => Client };
+
+/** What the adapter knows about each client beyond what pg exposes. */
+interface ClientState {
+  /** The first error pg emitted on the client: the socket or the session is gone. */
+  broken: unknown;
+  ended: boolean;
+  idleListener: ((err: unknown) => void) | undefined;
+}
+
+const CLOSE_WAIT_MS = 2000;
+
+export const createPostgresAdapter: AdapterFactory = (config) => {
+  // Loaded when the pool is created, so a missing driver fails createPool() naming the package.
+  const driver = loadDriver<PgModule>('pg', config.scheme);
+  const target = parseServerUrl(config.secretUrl.reveal(), 5432);
+  const tlsPlan = tlsPlanFor(config.sslMode, target.host, readTlsFiles(config.adapterOptions, target.params));
+  const driverOptions = (config.adapterOptions.driverOptions ?? {}) as Partial<ClientConfig>;
+  const states = new WeakMap<Client, ClientState>();
+  /** Set once the server answered sslMode prefer's TLS request with "no TLS here": later connects skip the try. */
+  let plainOnly = false;
+
+  const clientConfig = (ssl: ConnectionOptions | false): ClientConfig => ({
+    ...driverOptions,
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    database: target.database,
+    ssl,
+    application_name: config.applicationName,
+    statement_timeout: config.statementTimeoutMs > 0 ? config.statementTimeoutMs : undefined,
+    connectionTimeoutMillis: config.connectTimeoutMs > 0 ? config.connectTimeoutMs : undefined,
+    keepAlive: driverOptions.keepAlive ?? true,
+  });
+
+  async function open(ssl: ConnectionOptions | false, signal: AbortSignal): Promise<Client> {
+    signal.throwIfAborted();
+    const client = new driver.Client(clientConfig(ssl));
+    const state: ClientState = { broken: undefined, ended: false, idleListener: undefined };
+    states.set(client, state);
+    // From the moment the client exists: an unhandled 'error' (a killed backend) crashes the process.
+    client.on('error', (err: unknown) => {
+      state.broken ??= err;
+      state.idleListener?.(err);
+    });
+    client.on('end', () => {
+      state.ended = true;
+    });
+    const onAbort = () => destroySocket(client, signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await client.connect();
+      return client;
+    } catch (err) {
+      destroySocket(client);
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  const adapter: Adapter<Client> = {
+    name: 'postgres',
+
+    async connect(signal) {
+      const first = plainOnly ? false : tlsPlan.first;
+      try {
+        return await open(first, signal);
+      } catch (err) {
+        if (tlsPlan.fallback === undefined || signal.aborted) throw err;
+        if (first !== false && serverRefusedTls(err)) {
+          plainOnly = true;
+          return open(false, signal);
+        }
+        if (first === false && serverRequiresTls(err)) return open(tlsPlan.fallback, signal);
+        throw err;
+      }
+    },
+
+    async validate(client) {
+      const state = states.get(client);
+      if (state?.broken !== undefined) throw state.broken;
+      if (state?.ended) throw new Error('Connection terminated: the PostgreSQL client has ended.');
+      await client.query('SELECT 1');
+    },
+
+    async query<R>(client: Client, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+      const result = params && params.length > 0 ? await client.query(sql, params as unknown[]) : await client.query(sql);
+      return normalise<R>(result as PgResult | PgResult[]);
+    },
+
+    async begin(client, opts) {
+      await client.query(postgresBeginSql(opts));
+    },
+
+    async commit(client) {
+      const result = await client.query('COMMIT');
+      // A transaction that had failed answers COMMIT with ROLLBACK, and no error: say so.
+      if (result.command === 'ROLLBACK') {
+        throw new TransactionRolledBackError('a statement inside it had failed (SQLSTATE 25P02, the transaction was aborted).');
+      }
+    },
+
+    async rollback(client) {
+      await client.query('ROLLBACK');
+    },
+
+    close: (client) => endClient(client),
+
+    isBroken(client, err) {
+      const state = states.get(client);
+      return state?.broken !== undefined || state?.ended === true || isBrokenPostgresError(err);
+    },
+
+    isRetryable: isRetryablePostgresError,
+
+    onIdleError(client, listener) {
+      const state = states.get(client);
+      if (state) state.idleListener = listener;
+    },
+
+    inTransaction(client) {
+      // pg keeps the status byte of the server's last ReadyForQuery: I idle, T in a transaction,
+      // E in a failed transaction. Both T and E need a ROLLBACK before the client is reused.
+      const status = client.getTransactionStatus();
+      return status === 'T' || status === 'E';
+    },
+
+    async serverInfo(client): Promise<ServerInfo> {
+      const result = await client.query<{ version: string; max_connections: number; open_connections: number }>(
+        `SELECT current_setting('server_version') AS version,
+                current_setting('max_connections')::int AS max_connections,
+                (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend') AS open_connections`,
+      );
+      const row = result.rows[0];
+      return { version: row.version, maxConnections: row.max_connections, openConnections: row.open_connections };
+    },
+  };
+  return adapter as Adapter<unknown>;
+};
+
+function normalise<R>(result: PgResult | PgResult[]): QueryResult<R> {
+  // A multi-statement text query returns one result per statement; the last one is the answer.
+  const last = Array.isArray(result) ? result[result.length - 1] : result;
+  const rows = (last?.rows ?? []) as R[];
+  const columns = last?.fields?.map((field) => field.name) ?? [];
+  return { rows, rowCount: last?.rowCount ?? rows.length, columns };
+}
+
+interface ClientInternals {
+  connection?: { stream?: { destroy(err?: Error): void } };
+}
+
+/** Drops the socket at once: pg's connect() has no abort, and end() waits for the server. */
+function destroySocket(client: Client, reason?: unknown): void {
+  const stream = (client as unknown as ClientInternals).connection?.stream;
+  stream?.destroy(reason instanceof Error ? reason : undefined);
+}
+
+/** end() politely, but never wait on a server that does not answer. */
+async function endClient(client: Client): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      destroySocket(client);
+      resolve();
+    }, CLOSE_WAIT_MS);
+  });
+  try {
+    await Promise.race([client.end().catch(() => undefined), gaveUp]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
