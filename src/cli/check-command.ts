@@ -48,7 +48,7 @@ function printProbe(probe: Probe): void {
   const rows: string[][] = [['health', `${probe.health.status} (${formatMs(probe.health.latencyMs)})`]];
   if (probe.health.error) rows.push(['error', probe.health.error]);
   if (probe.server) {
-    rows.push(['server', probe.server.version]);
+    rows.push(['server', `${probe.adapter} ${probe.server.version}`]);
     const limit = probe.server.maxConnections;
     const open = probe.server.openConnections;
     if (limit !== undefined || open !== undefined) {

@@ -30,7 +30,7 @@ export function registerConfigCommand(program: Command, finish: (code: ExitCode)
 function configAction(flags: ConfigFlags): ExitCode {
   const config = resolveConfig(poolOptionsFrom(flags));
   const entries = configEntries(config, flags);
-  if (flags.json) printJson({ pool: config.name, adapter: config.scheme, settings: entries });
+  if (flags.json) printJson({ pool: config.name, scheme: config.scheme, settings: entries });
   else printConfig(config, entries);
   return EXIT.ok;
 }
@@ -60,7 +60,7 @@ function urlOrigin(flags: PoolFlags, env: Record<string, string | undefined>): {
 
 function printConfig(config: ResolvedConfig, entries: Record<string, ConfigEntry>): void {
   const rows = Object.entries(entries).map(([key, entry]) => [key, show(entry.value), entry.origin]);
-  printLines(`lifeguard config — pool "${config.name}", adapter for ${config.scheme}:`, formatTable([['setting', 'value', 'source'], ...rows]));
+  printLines(`lifeguard config — pool "${config.name}", URL scheme ${config.scheme}:`, formatTable([['setting', 'value', 'source'], ...rows]));
 }
 
 function show(value: unknown): string {
