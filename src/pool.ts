@@ -2,6 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { Adapter, QueryResult, TransactionOptions } from '../adapters/contract';
 import { adapterFactoryFor } from '../adapters/registry';
 import { resolveConfig } from './config';
+import { configSecrets } from './config/secrets';
 import type { Logger, PoolOptions, ResolvedConfig } from './config/types';
 import { newConnection, retirementReason, type Connection, type DestroyReason } from './connection';
 import { Connector } from './connector';
@@ -61,7 +62,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       poolName: this.name,
       maskedUrl: this.config.url,
       connectTimeoutMs: this.config.connectTimeoutMs,
-      secrets: [this.config.secretUrl, this.config.authToken],
+      secrets: configSecrets(this.config),
     });
     this.engine = new Engine(
       {
