@@ -1,13 +1,13 @@
 import type { Adapter } from '../adapters/contract';
 import { ConnectionError } from './errors';
-import { redactText, type Secret } from './secret';
+import { redactError, redactText, type Secret } from './secret';
 import { ConnectGate } from './backoff';
 
 export interface ConnectorOptions {
   poolName: string;
   maskedUrl: string;
   connectTimeoutMs: number;
-  secrets: readonly (Secret | undefined)[];
+  secrets: readonly (Secret | string | undefined)[];
 }
 
 /**
@@ -96,11 +96,7 @@ export class Connector<Raw> {
 
   /** Driver messages sometimes echo the URL; make sure no secret rides along in the error. */
   private redact(err: unknown): unknown {
-    if (err instanceof Error) {
-      const clean = redactText(err.message, this.options.secrets);
-      if (clean !== err.message) err.message = clean;
-      return err;
-    }
+    if (err instanceof Error) return redactError(err, this.options.secrets);
     return new ConnectionError(redactText(String(err), this.options.secrets));
   }
 }

@@ -1,4 +1,5 @@
 import type { DestroyReason } from './connection';
+import type { ReadRoutedEvent } from './reader';
 
 /**
  * Every event a pool emits, with its payload. Payloads carry the pool's name and never a password,
@@ -22,6 +23,12 @@ export interface PoolEvents {
     pending: number;
   }) => void;
   error: (e: { pool: string; error: Error; context: string }) => void;
+  /** A read replica failed its health check or could not be reached; reads go elsewhere. */
+  replicaDown: (e: { pool: string; replica: string; url: string; error: Error }) => void;
+  /** A read replica passed its health check again and takes reads. */
+  replicaUp: (e: { pool: string; replica: string; url: string }) => void;
+  /** Which pool served a read (`pool.reader()`, `query(..., { readOnly: true })`); only emitted while someone listens. */
+  readRouted: (e: ReadRoutedEvent) => void;
 }
 
 export type PoolEventName = keyof PoolEvents;

@@ -1,5 +1,7 @@
 export { Pool, createPool, VALIDATION_SKIP_WINDOW_MS } from './pool';
-export type { AcquireOptions } from './pool';
+export type { AcquireOptions, QueryOptions } from './pool';
+export type { Reader, ReadRoutedEvent } from './reader';
+export type { ReplicaStats, ReadRoutingStats } from './replicas';
 export { resolveConfig } from './config';
 export type { PoolOptions, ResolvedConfig, PoolSettings, Logger, Profile, Workload, SslMode, ConfigSource } from './config/types';
 export { getPool, closeAllPools, registeredPools } from './registry';

@@ -2,6 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { Adapter, QueryResult, TransactionOptions } from '../adapters/contract';
 import { adapterFactoryFor } from '../adapters/registry';
 import { resolveConfig } from './config';
+import { configSecrets } from './config/secrets';
 import type { Logger, PoolOptions, ResolvedConfig } from './config/types';
 import { newConnection, retirementReason, type Connection, type DestroyReason } from './connection';
 import { Connector } from './connector';
@@ -15,6 +16,8 @@ import { PoolRecorder, type PoolStats } from './stats';
 import { runTransaction } from './transaction';
 import { UtilizationTracker } from './utilization';
 import { isReadOnlySql, writerLaneFor, type WriterLane } from './writer-lane';
+import { Reader } from './reader';
+import { ReplicaSet } from './replicas';
 
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
 export const VALIDATION_SKIP_WINDOW_MS = 500;
@@ -23,6 +26,11 @@ const SQL_IN_EVENTS_MAX = 200;
 export interface AcquireOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
+}
+
+export interface QueryOptions extends AcquireOptions {
+  /** Route to a healthy read replica (the primary when there is none); see reader(). */
+  readOnly?: boolean;
 }
 
 export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
@@ -40,6 +48,8 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   private closing = false;
   private closed: Promise<void> | undefined;
   private onAllReturned: (() => void) | undefined;
+  private readonly replicas: ReplicaSet | undefined;
+  private readonly readView: Reader;
 
   constructor(options: PoolOptions = {}) {
     super();
@@ -52,7 +62,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       poolName: this.name,
       maskedUrl: this.config.url,
       connectTimeoutMs: this.config.connectTimeoutMs,
-      secrets: [this.config.secretUrl, this.config.authToken],
+      secrets: configSecrets(this.config),
     });
     this.engine = new Engine(
       {
@@ -70,6 +80,8 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       this.housekeeping.unref();
     }
     this.engine.start();
+    this.replicas = this.config.readReplicaUrls.length > 0 ? new ReplicaSet(this, options, (o) => new Pool(o), this.logger) : undefined;
+    this.readView = new Reader(this, this.replicas);
   }
 
   // ---- public API -------------------------------------------------------------------------
@@ -77,8 +89,9 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   async query<R = Record<string, unknown>>(
     sql: string,
     params?: readonly unknown[],
-    opts?: AcquireOptions,
+    opts?: QueryOptions,
   ): Promise<QueryResult<R>> {
+    if (opts?.readOnly && this.replicas) return this.readView.query<R>(sql, params, opts);
     const leave = this.lane && !isReadOnlySql(sql) ? await this.enterLane(opts) : undefined;
     try {
       const conn = await this.acquireConnection(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
@@ -94,6 +107,16 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     } finally {
       leave?.();
     }
+  }
+
+  /** Reads on the least-busy healthy replica, or the primary when none is healthy or none is configured. */
+  reader(): Reader {
+    return this.readView;
+  }
+
+  /** The read replicas' own pools (named `<pool>:replica-<n>`), for their events and metrics. */
+  get replicaPools(): readonly Pool[] {
+    return this.replicas?.members.map((r) => r.pool) ?? [];
   }
 
   acquire(opts?: AcquireOptions): Promise<PooledConnection> {
@@ -151,6 +174,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       useMs: this.recorder.use.percentiles(),
       connectMs: this.recorder.connect.percentiles(),
       totals: this.recorder.totals(),
+      ...(this.replicas ? { reads: this.replicas.stats() } : {}),
     };
   }
 
@@ -172,7 +196,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
    * timeoutMs, then destroys every connection. Idempotent; leaves no timer behind.
    */
   close(opts: { timeoutMs?: number } = {}): Promise<void> {
-    this.closed ??= this.drain(opts.timeoutMs ?? 30_000);
+    this.closed ??= Promise.all([this.drain(opts.timeoutMs ?? 30_000), this.replicas?.close(opts)]).then(() => undefined);
     return this.closed;
   }
 

@@ -53,15 +53,58 @@ export function redactText(text: string, secrets: readonly (Secret | string | un
 export function maskUrl(url: string): string {
   try {
     const parsed = new URL(url);
+    // `user:pw@host/db` (no scheme) parses as scheme "user:" with an opaque path: not ours to trust.
+    if (!parsed.host && url.includes('@')) return maskUnparsed(url);
     if (parsed.password) parsed.password = REDACTED;
     for (const key of [...parsed.searchParams.keys()]) {
-      if (/token|password|secret|key/i.test(key)) parsed.searchParams.set(key, REDACTED);
+      if (SECRET_PARAM.test(key)) parsed.searchParams.set(key, REDACTED);
     }
     return parsed.toString().split(encodeURIComponent(REDACTED)).join(REDACTED);
   } catch {
-    // Not a URL we can parse: hide anything between "://user:" and "@".
-    return url.replace(/(\/\/[^:/@]*:)[^@]*@/, `$1${REDACTED}@`);
+    return maskUnparsed(url);
   }
+}
+
+const SECRET_PARAM = /token|password|secret|key/i;
+
+/**
+ * A URL that cannot be parsed. A password may hold a raw '@', so hide everything from "user:" to
+ * the last '@' (too much rather than too little), then every token-like parameter.
+ */
+function maskUnparsed(url: string): string {
+  const userInfo = url.includes('//') ? /(\/\/[^:/@]*:).*@/ : /^([^:/@]*:).*@/;
+  return url
+    .replace(userInfo, `$1${REDACTED}@`)
+    .replace(/([?&][^=&#]*(?:token|password|secret|key)[^=&#]*=)[^&#]*/gi, `$1${REDACTED}`);
+}
+
+/**
+ * Takes every secret out of an error a driver raised: its message, its stack (which repeats the
+ * message, and is what util.inspect prints) and, down the chain, its causes. Returns the same error.
+ */
+export function redactError<E>(err: E, secrets: readonly (Secret | string | undefined)[], depth = 0): E {
+  if (!(err instanceof Error) || depth > 5) return err;
+  const message = redactText(err.message, secrets);
+  if (message !== err.message) err.message = message;
+  if (typeof err.stack === 'string') {
+    const stack = redactText(err.stack, secrets);
+    if (stack !== err.stack) err.stack = stack;
+  }
+  if (err.cause !== undefined) redactError(err.cause, secrets, depth + 1);
+  return err;
+}
+
+/** The secret parts of a database URL: the whole URL and its password, decoded. */
+export function urlSecrets(url: string): string[] {
+  const secrets = [url];
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) secrets.push(decodeURIComponent(parsed.password), parsed.password);
+    for (const [key, value] of parsed.searchParams) if (SECRET_PARAM.test(key)) secrets.push(value);
+  } catch {
+    // An unparsable URL never got this far (resolveConfig rejects it); the whole URL is listed.
+  }
+  return secrets;
 }
 
 export { REDACTED };

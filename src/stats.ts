@@ -1,4 +1,5 @@
 import type { DestroyReason } from './connection';
+import type { ReadRoutingStats } from './replicas';
 import { SampleWindow, type Percentiles } from './sample-window';
 
 export interface PoolCounters {
@@ -35,6 +36,8 @@ export interface PoolStats {
   connectMs: Percentiles;
   /** Lifetime sums and counts behind the percentiles, for metrics exporters. */
   totals: Record<'waitMs' | 'queryMs' | 'useMs' | 'connectMs', { sum: number; count: number }>;
+  /** Present when the pool has read replicas: each one's state and which reads went where. */
+  reads?: ReadRoutingStats;
 }
 
 /** The counters and duration windows a pool keeps; every update is O(1). */

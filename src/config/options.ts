@@ -155,6 +155,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     kind: 'count',
     doc: 'How many service instances share the database (fleet sizing).',
   },
+  {
+    key: 'replicaCheckIntervalMs',
+    env: [ms('DB_REPLICA_CHECK_INTERVAL_MS')],
+    urlParams: [],
+    kind: 'ms',
+    doc: 'How often read replicas are health-checked; a replica taken out is retried at this pace (0: the 5 s default).',
+  },
 ];
 
 /** Settings with an environment variable but no PoolSettings key. */

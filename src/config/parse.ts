@@ -18,6 +18,24 @@ export function parseDuration(raw: string, unit: 'ms' | 's' = 'ms'): number | un
   return Math.round(Number(match[1]) * factor);
 }
 
+/**
+ * The longest duration a timer can wait: Node clamps a longer setTimeout to 1 ms (with only a
+ * warning), so a connect timeout of 30 days would fire at once.
+ */
+export const MAX_DURATION_MS = 2_147_483_647;
+
+/** A duration that is a whole number of milliseconds within the timer range, or undefined. */
+function parseExactDuration(text: string, unit: 'ms' | 's'): number | undefined {
+  const match = DURATION.exec(text);
+  if (!match) return undefined;
+  const factor = match[2] ? UNIT_MS[match[2].toLowerCase()] : UNIT_MS[unit];
+  // toFixed: 1.1 * 1000 is 1100.0000000000002 in floating point.
+  const value = Number((Number(match[1]) * factor).toFixed(6));
+  // 2.5 ms is not a duration a timer can honour; rounding it silently would hide a typo.
+  if (!Number.isInteger(value) || value > MAX_DURATION_MS) return undefined;
+  return value;
+}
+
 const TRUE = new Set(['true', '1', 'yes', 'on']);
 const FALSE = new Set(['false', '0', 'no', 'off']);
 
@@ -29,12 +47,14 @@ export function parseValue(name: string, raw: string, kind: ValueKind): ParsedVa
   };
   switch (kind) {
     case 'count':
-      if (!/^\d+$/.test(text)) fail('a whole number of 0 or more, like 10');
+      if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) fail('a whole number of 0 or more, like 10');
       return Number(text);
     case 'ms':
     case 's': {
-      const value = parseDuration(text, kind);
-      if (value === undefined) fail(`a duration: a number of ${kind === 's' ? 'seconds' : 'milliseconds'}, or a value such as 500ms, 30s, 5m`);
+      const value = parseExactDuration(text, kind);
+      if (value === undefined) {
+        fail(`a duration: a number of ${kind === 's' ? 'seconds' : 'milliseconds'} or a value such as 500ms, 30s, 5m, in whole milliseconds, at most ${MAX_DURATION_MS} ms (0: no limit)`);
+      }
       return value as number;
     }
     case 'bool': {
@@ -72,8 +92,8 @@ export function checkOptionValue(name: string, value: unknown, kind: ValueKind):
     case 'ms':
     case 's':
       if (typeof value === 'string') return parseValue(`option ${name}`, value, kind);
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || !Number.isInteger(value)) {
-        return fail(kind === 'count' ? 'a whole number of 0 or more' : 'a whole number of milliseconds, 0 or more');
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || (kind !== 'count' && value > MAX_DURATION_MS)) {
+        return fail(kind === 'count' ? 'a whole number of 0 or more' : `a whole number of milliseconds, 0 to ${MAX_DURATION_MS}`);
       }
       return value;
     case 'bool':
@@ -83,9 +103,12 @@ export function checkOptionValue(name: string, value: unknown, kind: ValueKind):
     case 'sslMode':
       return parseSslMode(`option ${name}`, String(value));
     case 'list':
-      if (typeof value === 'string') return parseValue(name, value, 'list');
-      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return fail('a list of URLs');
-      return value as string[];
+      if (typeof value === 'string') return parseValue(`option ${name}`, value, 'list');
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+        // The list holds URLs: never echo it, a password could be in it.
+        throw new ConfigError(name, `option ${name} is not valid: expected an array of URL strings (or one comma-separated string).`);
+      }
+      return [...(value as string[])];
     case 'string':
       if (typeof value !== 'string' || value.length === 0) return fail('a non-empty string');
       return value;

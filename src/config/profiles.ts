@@ -20,6 +20,7 @@ export const DEFAULTS: Tunables = {
   evictionIntervalMs: 1000,
   statementTimeoutMs: 0,
   instances: 1,
+  replicaCheckIntervalMs: 5000,
 };
 
 /**

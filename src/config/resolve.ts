@@ -4,9 +4,12 @@ import { SETTINGS, type SettingSpec, type VariableName } from './options';
 import { checkOptionValue, parseValue, type ParsedValue } from './parse';
 import { DEFAULTS, PROFILES, PROFILE_NAMES, WORKLOADS, WORKLOAD_NAMES, profileFromNodeEnv } from './profiles';
 import type { ConfigSource, PoolOptions, PoolSettings, Profile, ResolvedConfig, Workload } from './types';
-import { splitUrl, withParams } from './url';
+import { driverUrl, splitUrl } from './url';
 
 type Env = Record<string, string | undefined>;
+
+/** URL query parameters lifeguard reads itself; every other parameter goes to the driver as written. */
+const CONSUMED_URL_PARAMS: ReadonlySet<string> = new Set([...SETTINGS.flatMap((spec) => spec.urlParams.map((p) => p.name)), 'authToken']);
 type Values = Record<string, unknown>;
 
 interface Layers {
@@ -52,11 +55,9 @@ export function resolveConfig(options: PoolOptions = {}): ResolvedConfig {
   const urlInfo = resolveUrl(options, env, prefix);
   for (const spec of SETTINGS) {
     const found = readSameLevel(spec, spec.urlParams, (p) => urlInfo.params.get(p.name) ?? undefined, (p) => `URL parameter ${p.name}`, prefix);
-    for (const p of spec.urlParams) urlInfo.params.delete(p.name);
     if (found) set(spec.key, found.value, 'url', found.origin);
   }
   const urlToken = urlInfo.params.get('authToken') ?? undefined;
-  urlInfo.params.delete('authToken');
 
   for (const spec of SETTINGS) {
     const value = (options as Values)[spec.key];
@@ -68,9 +69,10 @@ export function resolveConfig(options: PoolOptions = {}): ResolvedConfig {
   if (urlInfo.inMemory) applyInMemoryRule(layers, set);
   checkCombinations(layers);
 
-  const secretUrl = withParams(urlInfo.driverUrl, urlInfo.params);
+  const secretUrl = driverUrl(urlInfo, CONSUMED_URL_PARAMS);
   const tokenText = options.authToken ?? urlToken ?? env[envName({ name: 'DB_AUTH_TOKEN', kind: 'string' }, prefix)];
   const replicas = layers.values.readReplicaUrls as string[];
+  for (const replica of replicas) splitUrl(replica, layers.origins.readReplicaUrls);
   const config: ResolvedConfig = {
     ...(layers.values as unknown as PoolSettings),
     readReplicaUrls: replicas.map(maskUrl),
@@ -122,8 +124,8 @@ function readSameLevel(
 }
 
 function resolveProfile(options: PoolOptions, env: Env, prefix: string, set: (k: string, v: unknown, s: ConfigSource, o: string) => void): Profile {
-  const check = (label: string, raw: string): Profile => {
-    const lower = raw.trim().toLowerCase() as Profile;
+  const check = (label: string, raw: unknown): Profile => {
+    const lower = String(raw).trim().toLowerCase() as Profile;
     if (PROFILE_NAMES.includes(lower)) return lower;
     throw new ConfigError(label, `${label}=${JSON.stringify(raw)} is not a profile: expected one of ${PROFILE_NAMES.join(', ')}.`);
   };
@@ -132,7 +134,7 @@ function resolveProfile(options: PoolOptions, env: Env, prefix: string, set: (k:
   if (options.profile !== undefined) {
     profile = check('option profile', options.profile);
     set('profile', profile, 'option', 'option profile');
-  } else if (env[variable]) {
+  } else if (env[variable]?.trim()) {
     profile = check(variable, env[variable] as string);
     set('profile', profile, 'env', variable);
   } else if (env.NODE_ENV && profileFromNodeEnv(env.NODE_ENV)) {
@@ -149,9 +151,9 @@ function resolveProfile(options: PoolOptions, env: Env, prefix: string, set: (k:
 function resolveWorkload(options: PoolOptions, env: Env, prefix: string, set: (k: string, v: unknown, s: ConfigSource, o: string) => void): Workload | undefined {
   const variable = `${prefix}WORKLOAD`;
   const raw = options.workload ?? env[variable];
-  if (raw === undefined || raw === '') return undefined;
+  if (raw === undefined || (options.workload === undefined && String(raw).trim() === '')) return undefined;
   const label = options.workload !== undefined ? 'option workload' : variable;
-  const lower = raw.trim().toLowerCase() as Workload;
+  const lower = String(raw).trim().toLowerCase() as Workload;
   if (!WORKLOAD_NAMES.includes(lower)) {
     throw new ConfigError(label, `${label}=${JSON.stringify(raw)} is not a workload: expected one of ${WORKLOAD_NAMES.join(', ')}.`);
   }

@@ -35,6 +35,7 @@ export interface PoolSettings {
   applicationName: string;
   readReplicaUrls: string[];
   instances: number;
+  replicaCheckIntervalMs: number;
 }
 
 export interface PoolOptions extends Partial<PoolSettings> {

@@ -6,9 +6,12 @@ const NETWORK_SCHEMES = new Set(['postgres', 'postgresql', 'mysql', 'mariadb', '
 
 export interface SplitUrl {
   scheme: string;
-  /** The URL without the query parameters lifeguard consumed. */
-  driverUrl: string;
+  /** The URL without its query string. */
+  base: string;
+  /** The query parameters, decoded, for lifeguard to read. */
   params: URLSearchParams;
+  /** The query string exactly as given (without '?'), so what the driver gets is what the user wrote. */
+  rawQuery: string;
   inMemory: boolean;
 }
 
@@ -19,15 +22,17 @@ export interface SplitUrl {
  */
 export function splitUrl(url: string, variable: string): SplitUrl {
   const trimmed = url.trim();
-  if (trimmed === ':memory:') return { scheme: 'file', driverUrl: ':memory:', params: new URLSearchParams(), inMemory: true };
+  if (trimmed === ':memory:') return { scheme: 'file', base: ':memory:', params: new URLSearchParams(), rawQuery: '', inMemory: true };
   const schemeMatch = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(trimmed);
-  if (!schemeMatch) {
-    throw new ConfigError(variable, `${variable}=${JSON.stringify(maskUrl(trimmed))} is not a database URL: expected scheme://…, file:path or :memory:.`);
+  // `db.example.com:5432/app` and `user:pw@host/db` start like a scheme but are a host or a user.
+  const rest = schemeMatch ? trimmed.slice(schemeMatch[0].length) : '';
+  if (!schemeMatch || /^\d+(\/|$)/.test(rest) || /^[^/?]*@/.test(rest)) {
+    throw new ConfigError(variable, `${variable}=${JSON.stringify(maskUrl(trimmed))} has no scheme: expected scheme://…, such as postgres://user@host:5432/db, file:app.db or :memory:.`);
   }
   const scheme = schemeMatch[1].toLowerCase();
   const queryAt = trimmed.indexOf('?');
   const base = queryAt >= 0 ? trimmed.slice(0, queryAt) : trimmed;
-  const params = new URLSearchParams(queryAt >= 0 ? trimmed.slice(queryAt + 1) : '');
+  const rawQuery = queryAt >= 0 ? trimmed.slice(queryAt + 1) : '';
   if (NETWORK_SCHEMES.has(scheme)) {
     let parsed: URL | undefined;
     try {
@@ -39,14 +44,26 @@ export function splitUrl(url: string, variable: string): SplitUrl {
       throw new ConfigError(variable, `${variable}=${JSON.stringify(maskUrl(trimmed))} cannot be parsed: expected ${scheme}://user:password@host:port/database.`);
     }
   } else if (base.length <= scheme.length + 1) {
-    throw new ConfigError(variable, `${variable}=${JSON.stringify(trimmed)} has no path: expected e.g. ${scheme}:app.db.`);
+    throw new ConfigError(variable, `${variable}=${JSON.stringify(maskUrl(trimmed))} has no path: expected e.g. ${scheme}:app.db.`);
   }
-  const rest = base.slice(scheme.length + 1);
-  const inMemory = rest === ':memory:' || rest.startsWith(':memory:') || /^\/*:memory:/.test(rest);
-  return { scheme, driverUrl: base, params, inMemory };
+  const path = base.slice(scheme.length + 1);
+  const inMemory = /^\/*:memory:/.test(path);
+  return { scheme, base, params: new URLSearchParams(rawQuery), rawQuery, inMemory };
 }
 
-export function withParams(base: string, params: URLSearchParams): string {
-  const query = params.toString();
-  return query ? `${base}?${query}` : base;
+/**
+ * The URL handed to the driver: the parameters lifeguard consumed are taken out, every other one
+ * stays byte for byte as written (re-encoding would turn `%20` into `+` and `/` into `%2F`, which
+ * not every driver decodes the same way).
+ */
+export function driverUrl(split: SplitUrl, consumed: ReadonlySet<string>): string {
+  const kept = split.rawQuery
+    .split('&')
+    .filter((pair) => pair !== '' && !consumed.has(parameterName(pair)));
+  return kept.length > 0 ? `${split.base}?${kept.join('&')}` : split.base;
+}
+
+function parameterName(pair: string): string {
+  const [name] = new URLSearchParams(pair).keys();
+  return name ?? '';
 }

@@ -1,0 +1,118 @@
+import type { QueryResult } from '../adapters/contract';
+import type { Connection } from './connection';
+import { ConnectionError, PoolClosedError, PoolTimeoutError, QueryTimeoutError } from './errors';
+import { PooledConnection } from './lease';
+import type { AcquireOptions, Pool } from './pool';
+import type { Replica, ReplicaSet } from './replicas';
+
+/** Which pool served a read: a replica's pool name, or the primary's with `fallback` true. */
+export interface ReadRoutedEvent {
+  pool: string;
+  servedBy: string;
+  fallback: boolean;
+}
+
+/**
+ * The read side of a pool: each call goes to the least-busy healthy replica, and to the primary
+ * when there is none. A replica that turns out to be unreachable during a read is taken out and the
+ * read is retried on the next replica or the primary (a read has no side effects to repeat);
+ * SQL errors and query timeouts are the caller's and are not retried.
+ */
+export class Reader {
+  constructor(
+    private readonly primary: Pool,
+    private readonly replicas: ReplicaSet | undefined,
+  ) {}
+
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: AcquireOptions): Promise<QueryResult<R>> {
+    return this.route(
+      (replica) => this.queryOn<R>(replica, sql, params, opts),
+      () => this.primary.query<R>(sql, params, opts),
+    );
+  }
+
+  /** A connection from a replica (or the primary): the caller releases it. */
+  acquire(opts?: AcquireOptions): Promise<PooledConnection> {
+    return this.route(
+      async (replica) => new PooledConnection(replica.pool, await this.acquireOn(replica, opts)),
+      () => this.primary.acquire(opts),
+    );
+  }
+
+  /** Runs fn on one read connection. Failures inside fn are not retried: fn may have done anything. */
+  async withConnection<T>(fn: (conn: PooledConnection) => Promise<T>, opts?: AcquireOptions): Promise<T> {
+    const lease = await this.acquire(opts);
+    let failure: unknown;
+    try {
+      return await fn(lease);
+    } catch (err) {
+      failure = err;
+      throw err;
+    } finally {
+      if (!lease.released) lease.release(failure);
+    }
+  }
+
+  private async route<T>(onReplica: (replica: Replica) => Promise<T>, onPrimary: () => Promise<T>): Promise<T> {
+    const tried = new Set<Replica>();
+    for (let replica = this.replicas?.pick(tried); replica; replica = this.replicas?.pick(tried)) {
+      tried.add(replica);
+      try {
+        const result = await onReplica(replica);
+        replica.reads++;
+        this.announce(replica.pool.name, false);
+        return result;
+      } catch (err) {
+        if (!this.unreachable(replica, err)) throw err;
+      }
+    }
+    if (this.replicas) this.replicas.primaryFallbackReads++;
+    this.announce(this.primary.name, this.replicas !== undefined);
+    return onPrimary();
+  }
+
+  private async queryOn<R>(replica: Replica, sql: string, params: readonly unknown[] | undefined, opts?: AcquireOptions): Promise<QueryResult<R>> {
+    const conn = await this.acquireOn(replica, opts);
+    let failure: unknown;
+    try {
+      return await replica.pool.runQuery<R>(conn, sql, params, opts?.timeoutMs);
+    } catch (err) {
+      failure = err;
+      if (!(err instanceof QueryTimeoutError) && replica.pool.adapter.isBroken(conn.raw, err)) {
+        throw new ReplicaUnreachable(err);
+      }
+      throw err;
+    } finally {
+      replica.pool.releaseConnection(conn, failure);
+    }
+  }
+
+  /** Waits on the replica's pool, but stops waiting the moment the replica is taken out. */
+  private acquireOn(replica: Replica, opts?: AcquireOptions): Promise<Connection> {
+    const signal = opts?.signal ? AbortSignal.any([opts.signal, replica.downSignal]) : replica.downSignal;
+    return replica.pool.acquireConnection(opts?.timeoutMs ?? replica.pool.config.acquireTimeoutMs, signal);
+  }
+
+  /** True (and the replica taken out) when the failure was the replica, not the caller's SQL. */
+  private unreachable(replica: Replica, err: unknown): boolean {
+    if (err instanceof PoolClosedError && !this.primary.isClosed && replica.pool.isClosed) return true;
+    if (err instanceof PoolClosedError) return false;
+    if (!replica.healthy) return true;
+    const cause = err instanceof ReplicaUnreachable ? err.cause : err instanceof PoolTimeoutError ? err.cause : err;
+    const isConnectionFailure = err instanceof ReplicaUnreachable || err instanceof ConnectionError || (err instanceof PoolTimeoutError && err.cause !== undefined);
+    if (!isConnectionFailure) return false;
+    this.replicas?.takeOut(replica, cause instanceof Error ? cause : new ConnectionError(String(cause)));
+    return true;
+  }
+
+  private announce(servedBy: string, fallback: boolean): void {
+    if (this.primary.listenerCount('readRouted') > 0) this.primary.emit('readRouted', { pool: this.primary.name, servedBy, fallback });
+  }
+}
+
+/** Internal marker: the replica's connection broke under a read, so the read may go elsewhere. */
+class ReplicaUnreachable extends Error {
+  constructor(cause: unknown) {
+    super('read replica connection broke', { cause });
+  }
+}

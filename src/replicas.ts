@@ -1,0 +1,202 @@
+import type { Logger, PoolOptions, PoolSettings, ResolvedConfig } from './config/types';
+import { resolveConfig } from './config';
+import { SETTINGS } from './config/options';
+import { ConnectionError } from './errors';
+import type { Pool } from './pool';
+import type { PoolStats } from './stats';
+
+/** Used when replicaCheckIntervalMs is 0: a replica taken out must still come back. */
+export const DEFAULT_REPLICA_CHECK_INTERVAL_MS = 5000;
+
+/** One replica as the read router sees it. */
+export interface ReplicaStats {
+  /** The replica pool's name: `<pool>:replica-<n>`, its pool_name in events and metrics. */
+  name: string;
+  /** The replica's URL, password masked. */
+  url: string;
+  healthy: boolean;
+  /** Reads this replica served. */
+  reads: number;
+  /** Times it was taken out (failed health check or unreachable during a read). */
+  failures: number;
+  /** Why it was last taken out (never holds a secret). */
+  lastError?: string;
+  pool: PoolStats;
+}
+
+export interface ReadRoutingStats {
+  replicas: ReplicaStats[];
+  /** Reads sent to the primary because no replica was healthy. */
+  primaryFallbackReads: number;
+}
+
+/** The slice of the primary a replica set needs: where to report, and how to build a pool. */
+export interface ReplicaHost {
+  readonly name: string;
+  readonly config: ResolvedConfig;
+  emit(event: 'replicaDown', e: { pool: string; replica: string; url: string; error: Error }): boolean;
+  emit(event: 'replicaUp', e: { pool: string; replica: string; url: string }): boolean;
+}
+
+export class Replica {
+  healthy = true;
+  reads = 0;
+  failures = 0;
+  lastError: string | undefined;
+  private down = new AbortController();
+
+  constructor(
+    readonly pool: Pool,
+    readonly url: string,
+  ) {}
+
+  /** Aborts when this replica is taken out, so reads waiting on it can go elsewhere at once. */
+  get downSignal(): AbortSignal {
+    return this.down.signal;
+  }
+
+  markDown(error: Error): boolean {
+    if (!this.healthy) return false;
+    this.healthy = false;
+    this.failures++;
+    this.lastError = error.message;
+    this.down.abort(new ConnectionError(`Read replica ${this.url} was taken out: ${error.message}`, error));
+    return true;
+  }
+
+  markUp(): boolean {
+    if (this.healthy) return false;
+    this.healthy = true;
+    this.down = new AbortController();
+    return true;
+  }
+
+  /** Callers in flight or waiting, per connection slot: the least busy replica gets the next read. */
+  get load(): number {
+    const stats = this.pool.stats();
+    return (stats.active + stats.pending) / stats.max;
+  }
+}
+
+/**
+ * The read replicas beside a primary: one pool each, health-checked on a timer. A replica that
+ * fails a check, or cannot be reached during a read, is taken out; the timer keeps checking it
+ * and puts it back when a check passes.
+ */
+export class ReplicaSet {
+  readonly members: Replica[];
+  primaryFallbackReads = 0;
+  private readonly timer: NodeJS.Timeout;
+  private nextStart = 0;
+  private checking = false;
+
+  constructor(
+    private readonly host: ReplicaHost,
+    options: PoolOptions,
+    makePool: (options: PoolOptions) => Pool,
+    private readonly logger: Logger,
+  ) {
+    const { config } = host;
+    this.members = config.secretReadReplicaUrls.map((secret, i) => {
+      const pool = makePool(replicaPoolOptions(config, options, secret.reveal(), i));
+      const replica = new Replica(pool, config.readReplicaUrls[i]);
+      // A replica that cannot be connected to is out now, not at the next check.
+      pool.on('createError', ({ error }) => this.takeOut(replica, error));
+      return replica;
+    });
+    const intervalMs = config.replicaCheckIntervalMs > 0 ? config.replicaCheckIntervalMs : DEFAULT_REPLICA_CHECK_INTERVAL_MS;
+    this.timer = setInterval(() => void this.checkAll(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** The healthy replica with the least load among those not yet tried; ties rotate. */
+  pick(tried: ReadonlySet<Replica>): Replica | undefined {
+    let best: Replica | undefined;
+    let bestLoad = Infinity;
+    const count = this.members.length;
+    for (let k = 0; k < count; k++) {
+      const replica = this.members[(this.nextStart + k) % count];
+      if (!replica.healthy || tried.has(replica) || replica.pool.isClosed) continue;
+      const load = replica.load;
+      if (load < bestLoad) {
+        best = replica;
+        bestLoad = load;
+      }
+    }
+    this.nextStart = (this.nextStart + 1) % Math.max(count, 1);
+    return best;
+  }
+
+  takeOut(replica: Replica, error: Error): void {
+    if (!replica.markDown(error)) return;
+    const event = { pool: this.host.name, replica: replica.pool.name, url: replica.url, error };
+    this.host.emit('replicaDown', event);
+    this.logger.warn({ pool: this.host.name, replica: replica.pool.name, url: replica.url, err: error.message }, 'lifeguard: read replica taken out; reads go to the other replicas or the primary');
+  }
+
+  /** Runs every replica's health check; one round at a time. */
+  async checkAll(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      await Promise.all(this.members.map((replica) => this.check(replica)));
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async check(replica: Replica): Promise<void> {
+    if (replica.pool.isClosed) return;
+    const report = await replica.pool.health();
+    if (report.status === 'unhealthy') {
+      this.takeOut(replica, new ConnectionError(`health check failed: ${report.error ?? 'unknown error'}`));
+    } else if (replica.markUp()) {
+      this.host.emit('replicaUp', { pool: this.host.name, replica: replica.pool.name, url: replica.url });
+      this.logger.info({ pool: this.host.name, replica: replica.pool.name, url: replica.url }, 'lifeguard: read replica healthy again; reads return to it');
+    }
+  }
+
+  stats(): ReadRoutingStats {
+    return {
+      primaryFallbackReads: this.primaryFallbackReads,
+      replicas: this.members.map((r) => ({
+        name: r.pool.name,
+        url: r.url,
+        healthy: r.healthy,
+        reads: r.reads,
+        failures: r.failures,
+        ...(r.lastError !== undefined ? { lastError: r.lastError } : {}),
+        pool: r.pool.stats(),
+      })),
+    };
+  }
+
+  async close(opts: { timeoutMs?: number }): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.all(this.members.map((r) => r.pool.close(opts)));
+  }
+}
+
+/**
+ * A replica pool takes every setting the primary resolved, except those its own URL sets (a
+ * replica may need its own sslmode, say), and never has replicas of its own.
+ */
+function replicaPoolOptions(primary: ResolvedConfig, options: PoolOptions, url: string, index: number): PoolOptions {
+  const name = `${primary.name.slice(0, 50)}:replica-${index + 1}`;
+  const ownUrlSettings = resolveConfig({ url, env: {}, name }).sources;
+  const inherited: Partial<Record<keyof PoolSettings, unknown>> = {};
+  for (const { key } of SETTINGS) {
+    if (ownUrlSettings[key] !== 'url') inherited[key] = primary[key];
+  }
+  return {
+    ...(inherited as Partial<PoolSettings>),
+    readReplicaUrls: [],
+    name,
+    url,
+    env: {},
+    profile: primary.profile,
+    ...(primary.authToken ? { authToken: primary.authToken.reveal() } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    adapterOptions: primary.adapterOptions,
+  };
+}

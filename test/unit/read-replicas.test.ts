@@ -1,0 +1,188 @@
+import type { ReadRoutedEvent } from '../../src/reader';
+import { fakeDatabase, type FakeDatabase } from '../helpers/fake-adapter';
+import { closeFakePools, fakePool, sleep } from '../helpers/pools';
+
+function replicas(count: number): { dbs: FakeDatabase[]; urls: string[] } {
+  const made = Array.from({ length: count }, () => fakeDatabase());
+  return { dbs: made.map((m) => m.db), urls: made.map((m) => m.url) };
+}
+
+/** Takes a fake database down the way a stopped server goes: connections die, new ones are refused. */
+function stop(db: FakeDatabase): void {
+  db.connectError = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+  for (const raw of [...db.open]) db.kill(raw);
+}
+
+function start(db: FakeDatabase): void {
+  db.connectError = undefined;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+}
+
+afterEach(closeFakePools);
+
+describe('read replicas', () => {
+  it('sends readOnly queries and reader() to a replica, and writes and transactions to the primary', async () => {
+    const { dbs, urls } = replicas(1);
+    const { pool, db: primary } = fakePool({ readReplicaUrls: urls });
+    const served: ReadRoutedEvent[] = [];
+    pool.on('readRouted', (e) => served.push(e));
+
+    await pool.query('SELECT 1', [], { readOnly: true });
+    await pool.reader().query('SELECT 2');
+    expect(dbs[0].connects).toBe(1);
+    expect(primary.connects).toBe(0);
+
+    await pool.query('INSERT 1');
+    await pool.transaction((tx) => tx.query('SELECT in a transaction'), { readOnly: true });
+    expect(primary.connects).toBe(1);
+    expect(dbs[0].connects).toBe(1);
+    expect(served).toEqual([
+      { pool: pool.name, servedBy: `${pool.name}:replica-1`, fallback: false },
+      { pool: pool.name, servedBy: `${pool.name}:replica-1`, fallback: false },
+    ]);
+    expect(pool.stats().reads?.replicas[0]).toMatchObject({ name: `${pool.name}:replica-1`, healthy: true, reads: 2 });
+  });
+
+  it('routes the next read to the least-busy replica', async () => {
+    const { urls } = replicas(2);
+    const { pool } = fakePool({ readReplicaUrls: urls, max: 2 });
+    const served: string[] = [];
+    pool.on('readRouted', (e) => served.push(e.servedBy));
+    const held = await pool.reader().acquire();
+    await pool.reader().query('SELECT');
+    await pool.reader().query('SELECT');
+    // The replica holding a borrowed connection is busier: both reads go to the other one.
+    expect(served[1]).not.toBe(served[0]);
+    expect(served[2]).toBe(served[1]);
+    held.release();
+  });
+
+  it('falls back to the primary at once when the only replica is unreachable, and says so in stats and events', async () => {
+    const { dbs, urls } = replicas(1);
+    const { pool, db: primary } = fakePool({ readReplicaUrls: urls, acquireTimeoutMs: 5000 });
+    const down: string[] = [];
+    pool.on('replicaDown', (e) => down.push(`${e.replica}: ${e.error.message}`));
+    stop(dbs[0]);
+
+    const started = Date.now();
+    await pool.reader().query('SELECT');
+    // Not the 5 s acquire timeout: the first refused connect takes the replica out.
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(primary.connects).toBe(1);
+    expect(down).toEqual([`${pool.name}:replica-1: connect ECONNREFUSED`]);
+    const reads = pool.stats().reads!;
+    expect(reads.primaryFallbackReads).toBe(1);
+    expect(reads.replicas[0]).toMatchObject({ healthy: false, failures: 1, lastError: 'connect ECONNREFUSED' });
+  });
+
+  it('retries a read elsewhere when the replica connection breaks under it', async () => {
+    const { dbs, urls } = replicas(2);
+    const { pool, db: primary } = fakePool({ readReplicaUrls: urls });
+    await Promise.all([pool.reader().query('sleep 20'), pool.reader().query('sleep 20')]);
+    expect(dbs.map((d) => d.open.size)).toEqual([1, 1]);
+    // Both replicas' sockets die without a word (no error event): the next read finds out by failing.
+    for (const db of dbs) for (const raw of db.open) raw.open = false;
+    const result = await pool.reader().query('SELECT');
+    expect(result.rows).toHaveLength(1);
+    expect(primary.connects).toBe(1);
+    expect(pool.stats().reads!.replicas.map((r) => r.healthy)).toEqual([false, false]);
+    expect(pool.stats().reads!.primaryFallbackReads).toBe(1);
+  });
+
+  it('does not retry an SQL error elsewhere: it is the caller’s', async () => {
+    const { dbs, urls } = replicas(1);
+    const { pool, db: primary } = fakePool({ readReplicaUrls: urls });
+    await expect(pool.reader().query('fail')).rejects.toThrow('syntax error');
+    expect(primary.connects).toBe(0);
+    expect(dbs[0].connects).toBe(1);
+    expect(pool.stats().reads!.replicas[0].healthy).toBe(true);
+  });
+
+  it('takes out a replica that fails its health check and puts it back when the check passes', async () => {
+    const { dbs, urls } = replicas(1);
+    const { pool, db: primary } = fakePool({ readReplicaUrls: urls, replicaCheckIntervalMs: 50 });
+    const events: string[] = [];
+    pool.on('replicaDown', () => events.push('down'));
+    pool.on('replicaUp', () => events.push('up'));
+    await pool.reader().query('SELECT');
+    for (let id = 1; id < 100; id++) dbs[0].failValidation.add(id);
+    await waitFor(() => events.includes('down'));
+
+    await pool.reader().query('SELECT');
+    expect(primary.connects).toBe(1);
+
+    dbs[0].failValidation.clear();
+    await waitFor(() => events.includes('up'));
+    const before = dbs[0].connects;
+    await pool.reader().query('SELECT');
+    expect(pool.stats().reads!.replicas[0]).toMatchObject({ healthy: true, reads: 2 });
+    expect(dbs[0].connects).toBeGreaterThanOrEqual(before);
+    expect(events).toEqual(['down', 'up']);
+  });
+
+  it('brings a stopped replica back once it accepts connections again', async () => {
+    const { dbs, urls } = replicas(1);
+    const { pool } = fakePool({ readReplicaUrls: urls, replicaCheckIntervalMs: 50 });
+    stop(dbs[0]);
+    await pool.reader().query('SELECT');
+    expect(pool.stats().reads!.replicas[0].healthy).toBe(false);
+    start(dbs[0]);
+    await waitFor(() => pool.stats().reads!.replicas[0].healthy);
+    await pool.reader().query('SELECT');
+    expect(pool.stats().reads!.replicas[0].reads).toBe(1);
+  });
+
+  it('stops a read waiting on a replica the moment that replica is taken out', async () => {
+    const { dbs, urls } = replicas(1);
+    const { pool, db: primary } = fakePool({ readReplicaUrls: urls, max: 1, acquireTimeoutMs: 5000 });
+    const held = await pool.reader().acquire();
+    const waiting = pool.reader().query('SELECT');
+    await sleep(20);
+    stop(dbs[0]);
+    // The dead connection goes back; the pool's attempt to replace it for the waiter is refused.
+    const started = Date.now();
+    held.release();
+    await waiting;
+    // Not the 5 s acquire timeout: the refusal takes the replica out and the waiter goes to the primary.
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(primary.connects).toBe(1);
+    expect(pool.stats().reads!.primaryFallbackReads).toBe(1);
+  });
+
+  it('uses the primary for reads when no replica is configured', async () => {
+    const { pool, db } = fakePool();
+    await pool.reader().query('SELECT');
+    await pool.query('SELECT', [], { readOnly: true });
+    expect(db.connects).toBe(1);
+    expect(pool.stats().reads).toBeUndefined();
+    expect(pool.replicaPools).toEqual([]);
+  });
+
+  it('gives each replica pool the primary’s settings except those its own URL sets', async () => {
+    const { urls } = replicas(2);
+    const { pool } = fakePool({ readReplicaUrls: [`${urls[0]}?max=2`, urls[1]], max: 7, acquireTimeoutMs: 1234, name: 'orders' });
+    const [first, second] = pool.replicaPools;
+    expect(first.name).toBe('orders:replica-1');
+    expect(first.config.max).toBe(2);
+    expect(first.config.acquireTimeoutMs).toBe(1234);
+    expect(second.config.max).toBe(7);
+    expect(first.config.readReplicaUrls).toEqual([]);
+  });
+
+  it('closes the replica pools with the primary', async () => {
+    const { dbs, urls } = replicas(2);
+    const { pool } = fakePool({ readReplicaUrls: urls });
+    await Promise.all([pool.reader().query('SELECT'), pool.reader().query('SELECT')]);
+    await pool.close();
+    expect(pool.replicaPools.every((p) => p.isClosed)).toBe(true);
+    expect(dbs.every((d) => d.open.size === 0)).toBe(true);
+    await expect(pool.reader().query('SELECT')).rejects.toMatchObject({ code: 'POOL_CLOSED' });
+  });
+});
