@@ -45,9 +45,14 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   private readonly utilization = new UtilizationTracker();
   private readonly lane: WriterLane | undefined;
   private readonly housekeeping: NodeJS.Timeout | undefined;
+  /** close() was called: new calls are refused, calls made before it still run to the end. */
   private closing = false;
+  /** The drain is over (finished or past its deadline): nothing is lent or opened any more. */
+  private stopped = false;
+  /** Calls accepted before close() that have not settled yet (query, acquire, transaction, warmup). */
+  private inFlight = 0;
   private closed: Promise<void> | undefined;
-  private onAllReturned: (() => void) | undefined;
+  private onDrained: (() => void) | undefined;
   private readonly replicas: ReplicaSet | undefined;
   private readonly readView: Reader;
 
@@ -86,12 +91,12 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
 
   // ---- public API -------------------------------------------------------------------------
 
-  async query<R = Record<string, unknown>>(
-    sql: string,
-    params?: readonly unknown[],
-    opts?: QueryOptions,
-  ): Promise<QueryResult<R>> {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
     if (opts?.readOnly && this.replicas) return this.readView.query<R>(sql, params, opts);
+    return this.accepted(() => this.queryNow<R>(sql, params, opts));
+  }
+
+  private async queryNow<R>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
     const leave = this.lane && !isReadOnlySql(sql) ? await this.enterLane(opts) : undefined;
     try {
       const conn = await this.acquireConnection(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
@@ -120,7 +125,9 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   }
 
   acquire(opts?: AcquireOptions): Promise<PooledConnection> {
-    return this.acquireConnection(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal).then((conn) => new PooledConnection(this, conn));
+    return this.accepted(() =>
+      this.acquireConnection(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal).then((conn) => new PooledConnection(this, conn)),
+    );
   }
 
   async withConnection<T>(fn: (conn: PooledConnection) => Promise<T>, opts?: AcquireOptions): Promise<T> {
@@ -137,11 +144,15 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   }
 
   transaction<T>(fn: (tx: PooledConnection) => Promise<T>, opts: TransactionOptions & AcquireOptions = {}): Promise<T> {
-    return runTransaction(this.transactionHost, fn, opts);
+    return this.accepted(() => runTransaction(this.transactionHost, fn, opts));
   }
 
   /** Opens `min` connections now; rejects with ConnectionError when they cannot be opened. */
-  async warmup(): Promise<void> {
+  warmup(): Promise<void> {
+    return this.accepted(() => this.openWarmConnections());
+  }
+
+  private async openWarmConnections(): Promise<void> {
     const wanted = Math.max(this.config.min, 0);
     const leases: Connection[] = [];
     try {
@@ -202,9 +213,27 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
 
   // ---- acquire and release ----------------------------------------------------------------
 
+  /**
+   * Runs a call unless close() was called before it. A call accepted before close() runs to its
+   * end (within close's timeoutMs), even one still queued for the writer lane or a connection:
+   * a service draining on SIGTERM must not fail requests it had already taken on.
+   */
+  private accepted<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new PoolClosedError(this.name));
+    this.inFlight++;
+    return work().finally(() => {
+      this.inFlight--;
+      if (this.closing) this.checkDrained();
+    });
+  }
+
+  private checkDrained(): void {
+    if (this.inFlight === 0 && this.borrowed.size === 0) this.onDrained?.();
+  }
+
   /** @internal */
   acquireConnection(timeoutMs: number, signal?: AbortSignal): Promise<Connection> {
-    if (this.closing) return Promise.reject(new PoolClosedError(this.name));
+    if (this.stopped) return Promise.reject(new PoolClosedError(this.name));
     const { maxWaiting } = this.config;
     if (maxWaiting > 0 && this.engine.idle === 0 && this.engine.pending >= maxWaiting) {
       this.recorder.counters.queueFull++;
@@ -235,7 +264,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       if (reason !== undefined) this.engine.retire(conn, reason);
       else if (!this.config.testOnAcquire || now - conn.lastUsedAt < VALIDATION_SKIP_WINDOW_MS) break;
       else if (await this.passesValidation(conn, deadline - now)) break;
-      if (this.closing) throw new PoolClosedError(this.name);
+      if (this.stopped) throw new PoolClosedError(this.name);
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw this.timeoutError(Date.now() - startedAt, this.engine.pending);
       conn = await this.engine.take(remaining === Infinity ? 0 : remaining, signal);
@@ -267,12 +296,12 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     conn.lastUsedAt = now;
     if (this.listenerCount('release') > 0) this.emit('release', { pool: this.name, connectionId: conn.id, useMs });
     if (err !== undefined && conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
-    const reason = this.closing ? 'drain' : retirementReason(conn, this.config.maxUses, now);
+    const reason = this.stopped ? 'drain' : retirementReason(conn, this.config.maxUses, now);
     if (reason !== undefined) this.engine.retire(conn, reason);
     else if (this.adapter.inTransaction?.(conn.raw)) void this.rollbackThenReturn(conn);
     else this.engine.give(conn);
     this.trackUtilization(now);
-    if (this.borrowed.size === 0) this.onAllReturned?.();
+    if (this.closing && this.borrowed.size === 0) this.checkDrained();
   }
 
   /** @internal */
@@ -354,7 +383,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   private enterLane(opts?: AcquireOptions): Promise<() => void> {
     const timeoutMs = opts?.timeoutMs ?? this.config.acquireTimeoutMs;
     const startedAt = Date.now();
-    if (this.closing) return Promise.reject(new PoolClosedError(this.name));
+    if (this.stopped) return Promise.reject(new PoolClosedError(this.name));
     return (this.lane as WriterLane).enter(timeoutMs, () => this.timeoutError(Date.now() - startedAt, (this.lane as WriterLane).queued), opts?.signal);
   }
 
@@ -401,7 +430,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   }
 
   private onCreateError(err: unknown): void {
-    if (this.closing) return;
+    if (this.stopped) return;
     this.recorder.counters.createErrors++;
     const error = err instanceof Error ? err : new ConnectionError(String(err));
     const { attempts, consecutiveFailures } = this.connector.gate;
@@ -457,26 +486,32 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     }
   }
 
+  /**
+   * Two phases. Until every call accepted before close() has settled and every lease is back (or
+   * timeoutMs passes), the pool works as usual for them, new calls excepted. Then it stops: no
+   * more connections are opened, whatever still waits is rejected, whatever is still borrowed is
+   * destroyed under its holder, and the idle connections are closed.
+   */
   private async drain(timeoutMs: number): Promise<void> {
     this.closing = true;
-    this.engine.stopCreating();
-    this.connector.stop();
-    if (this.housekeeping) clearInterval(this.housekeeping);
-    this.engine.rejectWaiters(new PoolClosedError(this.name));
-    if (this.borrowed.size > 0) {
+    if (this.inFlight > 0 || this.borrowed.size > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
-        this.onAllReturned = () => {
+        this.onDrained = () => {
           clearTimeout(timer);
           resolve();
         };
       });
-      this.onAllReturned = undefined;
-      // Past the deadline: whatever is still borrowed is destroyed under its holder.
-      for (const conn of [...this.borrowed]) {
-        conn.broken ??= new PoolClosedError(this.name);
-        this.releaseConnection(conn);
-      }
+      this.onDrained = undefined;
+    }
+    this.stopped = true;
+    this.engine.stopCreating();
+    this.connector.stop();
+    if (this.housekeeping) clearInterval(this.housekeeping);
+    this.engine.rejectWaiters(new PoolClosedError(this.name));
+    for (const conn of [...this.borrowed]) {
+      conn.broken ??= new PoolClosedError(this.name);
+      this.releaseConnection(conn);
     }
     await this.engine.shutdown();
   }

@@ -91,16 +91,17 @@ describe('queue bound and cancellation', () => {
 });
 
 describe('close()', () => {
-  it('refuses new work at once, lets in-flight work finish, rejects waiters and destroys every connection', async () => {
+  it('refuses new work at once, finishes in-flight work and calls queued before close(), and destroys every connection', async () => {
     const { pool, db } = fakePool({ max: 1, acquireTimeoutMs: 5000 });
     const inFlight = pool.query('sleep 100');
     await settle();
-    const waiter = pool.query('select').catch((e: unknown) => e);
+    const waiter = pool.query('select');
     await settle();
     const closing = pool.close({ timeoutMs: 2000 });
     await expect(pool.query('select')).rejects.toBeInstanceOf(PoolClosedError);
-    expect(await waiter).toBeInstanceOf(PoolClosedError);
+    await expect(pool.acquire()).rejects.toBeInstanceOf(PoolClosedError);
     await expect(inFlight).resolves.toMatchObject({ rowCount: 1 });
+    await expect(waiter).resolves.toMatchObject({ rowCount: 1 });
     await closing;
     expect(db.open.size).toBe(0);
     expect(pool.stats().counters.destroyed.drain).toBe(1);
@@ -113,6 +114,16 @@ describe('close()', () => {
     expect(pool.close()).toBe(first);
     await first;
     await pool.close();
+  });
+
+  it('rejects calls still queued at the deadline with PoolClosedError', async () => {
+    const { pool, db } = fakePool({ max: 1, acquireTimeoutMs: 5000 });
+    await pool.acquire();
+    const waiter = pool.query('select').catch((e: unknown) => e);
+    await settle();
+    await pool.close({ timeoutMs: 100 });
+    expect(await waiter).toBeInstanceOf(PoolClosedError);
+    expect(db.open.size).toBe(0);
   });
 
   it('destroys connections still borrowed at the deadline', async () => {

@@ -1,0 +1,141 @@
+/**
+ * Load: 1000 concurrent callers over max 20 connections on PostgreSQL for 10 s, closed loop with no
+ * think time (each caller sends its next query as soon as the last one answered). Per candidate:
+ * throughput, latency percentiles (acquire + query + release, what the caller waits), the longest
+ * acquire wait and the errors. By Little's law the mean latency is callers / throughput, so at
+ * 1000 callers the median can only fall under 50 ms if the pool sustains more than ~20k queries/s.
+ */
+import { Pool as PgPool } from 'pg';
+import type { Pool } from '../src';
+import { describeError, formatRate, skipLine, type Plan } from './harness';
+import { hasAdapter, metricsNote, POSTGRES_URL, productionPool, reachable, uniqueName } from './servers';
+
+const CALLERS = 1000;
+const MAX = 20;
+const DURATION_MS = 10_000;
+const SQL = 'SELECT 1';
+
+/** One acquire → query → release; resolves with the acquire wait in ms. */
+type Cycle = () => Promise<number>;
+
+interface LoadCandidate {
+  name: string;
+  open(): Promise<Cycle>;
+  close(): Promise<void>;
+}
+
+interface LoadResult {
+  opsPerSecond: number;
+  latencyMs: { p50: number; p95: number; p99: number };
+  maxAcquireWaitMs: number;
+  errors: number;
+  firstError: unknown;
+}
+
+export async function benchLoad(plan: Plan): Promise<void> {
+  const callers = plan.smoke ? 100 : CALLERS;
+  const durationMs = plan.smoke ? 300 : DURATION_MS;
+  const title = `Load: ${callers} callers over max ${MAX} on PostgreSQL, \`${SQL}\`, ${durationMs / 1000} s each, closed loop`;
+  if (!(await reachable(POSTGRES_URL, 5432))) return skipLine(title, `${POSTGRES_URL} is not reachable`);
+  const candidates: LoadCandidate[] = [pgPoolCandidate()];
+  if (await hasAdapter(POSTGRES_URL)) candidates.unshift(lifeguardCandidate());
+  else console.log('\n(lifeguard has no postgres adapter in this build: its row is left out)');
+  const results = new Map<string, LoadResult>();
+  for (const candidate of candidates) {
+    const cycle = await candidate.open();
+    try {
+      await drive(cycle, callers, Math.min(plan.warmupMs * 5, 1000));
+      results.set(candidate.name, await drive(cycle, callers, durationMs));
+    } finally {
+      await candidate.close();
+    }
+  }
+  console.log(`\n### ${title}\n\nlifeguard: profile 'production', ${metricsNote()}\n`);
+  console.log('| candidate | queries/s | p50 ms | p95 ms | p99 ms | max acquire wait ms | errors |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const [name, r] of results) {
+    const { p50, p95, p99 } = r.latencyMs;
+    console.log(`| ${name} | ${formatRate(r.opsPerSecond)} | ${p50.toFixed(1)} | ${p95.toFixed(1)} | ${p99.toFixed(1)} | ${r.maxAcquireWaitMs.toFixed(1)} | ${r.errors} |`);
+  }
+  for (const [name, r] of results) if (r.errors > 0) console.log(`\n${name}: first error: ${describeError(r.firstError)}`);
+  const lifeguard = results.get(LIFEGUARD);
+  if (lifeguard) {
+    const met = lifeguard.latencyMs.p95 < 50 && lifeguard.errors === 0;
+    console.log(`target: ${LIFEGUARD} p95 < 50 ms and no errors — p95 ${lifeguard.latencyMs.p95.toFixed(1)} ms, ${lifeguard.errors} errors, ${met ? 'met' : 'NOT met'}`);
+  }
+}
+
+async function drive(cycle: Cycle, callers: number, durationMs: number): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let maxAcquireWaitMs = 0;
+  let errors = 0;
+  let firstError: unknown;
+  const started = performance.now();
+  const stopAt = started + durationMs;
+  const loop = async () => {
+    for (let began = performance.now(); began < stopAt; began = performance.now()) {
+      try {
+        const waitedMs = await cycle();
+        latencies.push(performance.now() - began);
+        if (waitedMs > maxAcquireWaitMs) maxAcquireWaitMs = waitedMs;
+      } catch (err) {
+        errors++;
+        firstError ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: callers }, loop));
+  const elapsedS = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => (latencies.length === 0 ? 0 : latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)]);
+  return { opsPerSecond: latencies.length / elapsedS, latencyMs: { p50: at(0.5), p95: at(0.95), p99: at(0.99) }, maxAcquireWaitMs, errors, firstError };
+}
+
+const LIFEGUARD = 'lifeguard (production defaults)';
+
+function lifeguardCandidate(): LoadCandidate {
+  let pool: Pool | undefined;
+  return {
+    name: LIFEGUARD,
+    async open() {
+      const opened = await productionPool(POSTGRES_URL, uniqueName('lg_bench_load'), MAX);
+      pool = opened;
+      return async () => {
+        const asked = performance.now();
+        const conn = await opened.acquire();
+        const waitedMs = performance.now() - asked;
+        try {
+          await conn.query(SQL);
+        } finally {
+          conn.release();
+        }
+        return waitedMs;
+      };
+    },
+    close: () => pool!.close(),
+  };
+}
+
+function pgPoolCandidate(): LoadCandidate {
+  let pool: PgPool | undefined;
+  return {
+    name: 'pg.Pool',
+    async open() {
+      const opened = new PgPool({ connectionString: POSTGRES_URL, max: MAX, application_name: uniqueName('lg_bench_load_pg') });
+      opened.on('error', () => undefined);
+      pool = opened;
+      return async () => {
+        const asked = performance.now();
+        const client = await opened.connect();
+        const waitedMs = performance.now() - asked;
+        try {
+          await client.query(SQL);
+        } finally {
+          client.release();
+        }
+        return waitedMs;
+      };
+    },
+    close: () => pool!.end(),
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * A TCP proxy on node:net that sits between a pool and its database server and breaks the path
+ * between them on demand, the way networks really fail:
+ *
+ *  - cutAll():      every open socket is reset (RST) on both sides, as when a NAT or load balancer
+ *                   drops its state or the server host reboots;
+ *  - blackhole():   bytes stop flowing in both directions but no socket is closed (a firewall that
+ *                   silently drops packets): new connections are accepted and hear nothing either;
+ *  - setLatencyMs(): every chunk is delayed, in order;
+ *  - refuseNew():   the listener closes, so new connections get ECONNREFUSED; open ones keep working;
+ *  - resume():      back to a healthy path (existing blackholed sockets stay as they are).
+ */
+import * as net from 'node:net';
+
+interface Link {
+  client: net.Socket;
+  server: net.Socket;
+}
+
+/** Delivers chunks to one socket, each no earlier than `latencyMs` after it arrived, in order. */
+class DelayedWriter {
+  private lastDueAt = 0;
+
+  constructor(
+    private readonly target: net.Socket,
+    private readonly proxy: TcpProxy,
+  ) {}
+
+  push(chunk: Buffer): void {
+    if (this.proxy.blackholed) return; // dropped on the floor, like a packet
+    const latencyMs = this.proxy.latencyMs;
+    if (latencyMs <= 0 && this.lastDueAt <= Date.now()) {
+      this.write(chunk);
+      return;
+    }
+    const dueAt = Math.max(Date.now() + latencyMs, this.lastDueAt);
+    this.lastDueAt = dueAt;
+    setTimeout(() => this.write(chunk), dueAt - Date.now());
+  }
+
+  private write(chunk: Buffer): void {
+    if (!this.target.destroyed && !this.proxy.blackholed) this.target.write(chunk);
+  }
+}
+
+export class TcpProxy {
+  latencyMs = 0;
+  blackholed = false;
+  /** Connections accepted since start, in total. */
+  accepted = 0;
+  private readonly links = new Set<Link>();
+  private listener: net.Server | undefined;
+  private boundPort = 0;
+
+  private constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
+
+  /** Starts a proxy on a free port of 127.0.0.1 forwarding to host:port. */
+  static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
+    const proxy = new TcpProxy(targetHost, targetPort);
+    await proxy.listen(0);
+    return proxy;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Open client connections through the proxy right now. */
+  get openConnections(): number {
+    return this.links.size;
+  }
+
+  /** The same URL with its host and port replaced by the proxy's. */
+  urlFor(url: string): string {
+    const parsed = new URL(url);
+    parsed.hostname = '127.0.0.1';
+    parsed.port = String(this.boundPort);
+    return parsed.toString();
+  }
+
+  cutAll(): number {
+    const count = this.links.size;
+    for (const link of [...this.links]) this.dropLink(link);
+    return count;
+  }
+
+  blackhole(): void {
+    this.blackholed = true;
+  }
+
+  setLatencyMs(ms: number): void {
+    this.latencyMs = ms;
+  }
+
+  /** Closes the listener: new connections are refused (ECONNREFUSED); open ones carry on. */
+  async refuseNew(): Promise<void> {
+    const listener = this.listener;
+    this.listener = undefined;
+    if (listener) await new Promise<void>((resolve) => listener.close(() => resolve()));
+  }
+
+  /** Heals every fault: forwarding, no latency, listening again on the same port. */
+  async resume(): Promise<void> {
+    this.blackholed = false;
+    this.latencyMs = 0;
+    if (!this.listener) await this.listen(this.boundPort);
+  }
+
+  /** Stops listening and resets every socket. */
+  async close(): Promise<void> {
+    this.cutAll();
+    await this.refuseNew();
+  }
+
+  private listen(port: number): Promise<void> {
+    const listener = net.createServer((client) => this.accept(client));
+    return new Promise((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(port, '127.0.0.1', () => {
+        listener.off('error', reject);
+        this.listener = listener;
+        this.boundPort = (listener.address() as net.AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  private accept(client: net.Socket): void {
+    this.accepted++;
+    const server = net.connect(this.targetPort, this.targetHost);
+    const link: Link = { client, server };
+    this.links.add(link);
+    const toServer = new DelayedWriter(server, this);
+    const toClient = new DelayedWriter(client, this);
+    client.on('data', (chunk: Buffer) => toServer.push(chunk));
+    server.on('data', (chunk: Buffer) => toClient.push(chunk));
+    // Either side closing or failing takes the other down with it, as a real TCP path would.
+    const end = () => this.dropLink(link);
+    for (const socket of [client, server]) {
+      socket.on('error', end);
+      socket.on('close', end);
+    }
+  }
+
+  private dropLink(link: Link): void {
+    if (!this.links.delete(link)) return;
+    for (const socket of [link.client, link.server]) {
+      if (!socket.destroyed) socket.resetAndDestroy();
+    }
+  }
+}
