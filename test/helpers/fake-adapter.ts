@@ -35,6 +35,11 @@ export class FakeDatabase {
   maxOpenSeen = 0;
   /** Every query takes at least this long (slow-query tests with any SQL text). */
   queryDelayMs = 0;
+  /** What serverInfo() reports as max_connections; undefined: the server does not say. */
+  serverMaxConnections: number | undefined;
+  /** When set, serverInfo() fails with it. */
+  serverInfoError: Error | undefined;
+  serverInfoCalls = 0;
 
   adapter(): Adapter<FakeRaw> {
     return this.makeAdapter(this);
@@ -108,6 +113,11 @@ export class FakeDatabase {
       },
       inTransaction(raw) {
         return raw.inTx;
+      },
+      async serverInfo() {
+        db.serverInfoCalls++;
+        if (db.serverInfoError) throw db.serverInfoError;
+        return { version: 'fake', maxConnections: db.serverMaxConnections, openConnections: db.open.size };
       },
     };
   }
