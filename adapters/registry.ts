@@ -1,6 +1,7 @@
 import type { AdapterFactory } from './contract';
 import { ConfigError } from '../src/errors';
 import { createLibsqlAdapter } from './libsql';
+import { createMysqlAdapter } from './mysql';
 import { createPostgresAdapter } from './postgres';
 
 /**
@@ -17,6 +18,8 @@ const factories = new Map<string, AdapterFactory>([
   ['wss', createLibsqlAdapter],
   ['postgres', createPostgresAdapter],
   ['postgresql', createPostgresAdapter],
+  ['mysql', createMysqlAdapter],
+  ['mariadb', createMysqlAdapter],
 ]);
 
 export function registerAdapter(scheme: string, factory: AdapterFactory): void {

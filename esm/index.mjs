@@ -31,6 +31,10 @@ export const {
   fleetWarning,
   DEFAULT_POOL_MAX,
   DEFAULT_HEADROOM,
+  PackageMissingError,
+  registerPoolMetrics,
+  installMetricsTracker,
+  healthHandler,
 } = lifeguard;
 
 export default lifeguard;

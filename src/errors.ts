@@ -14,7 +14,8 @@ export type LifeguardErrorCode =
   | 'DRIVER_MISSING'
   | 'TRANSACTION_OUTCOME_UNKNOWN'
   | 'QUERY_TIMEOUT'
-  | 'TRANSACTION_ROLLED_BACK';
+  | 'TRANSACTION_ROLLED_BACK'
+  | 'PACKAGE_MISSING';
 
 export class LifeguardError extends Error {
   readonly code: LifeguardErrorCode;
@@ -129,5 +130,19 @@ export class QueryTimeoutError extends LifeguardError {
 export class TransactionRolledBackError extends LifeguardError {
   constructor(detail: string) {
     super('TRANSACTION_ROLLED_BACK', `COMMIT rolled the transaction back instead: ${detail} Nothing was applied; fix the failing statement and run the transaction again.`);
+  }
+}
+
+/** An optional peer package a feature needs (prom-client, @opentelemetry/api) is not installed. */
+export class PackageMissingError extends LifeguardError {
+  readonly packageName: string;
+
+  constructor(packageName: string, feature: string, cause?: unknown) {
+    super(
+      'PACKAGE_MISSING',
+      `${feature} needs the package "${packageName}", which is not installed. Install it: npm install ${packageName}`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.packageName = packageName;
   }
 }

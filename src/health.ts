@@ -1,51 +1,102 @@
-import type { PoolStats } from './stats';
+import type { Connection } from './connection';
+import { PoolTimeoutError } from './errors';
 import type { Pool } from './pool';
+import { configSecrets } from './config/secrets';
+import { redactText } from './secret';
+import type { PoolStats } from './stats';
+import { DEFAULT_THRESHOLDS } from './utilization';
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 
 export interface HealthReport {
+  /**
+   * healthy: the liveness check passed and callers are served. degraded: the database answers but
+   * the pool is at its critical utilization, callers are queueing or timed out in the last
+   * minute, or no connection came free for the check. unhealthy: the database did not answer
+   * (connect or liveness check failed or timed out), or the pool is closed.
+   */
   status: HealthStatus;
+  /** How long the check took, acquiring included, in milliseconds. */
   latencyMs: number;
   pool: PoolStats;
+  /** What went wrong, when status is not healthy; never holds a password or token. */
   error?: string;
 }
 
 /** A timeout in the last minute marks the pool degraded: callers are already being turned away. */
-const RECENT_TIMEOUT_MS = 60_000;
+export const RECENT_TIMEOUT_MS = 60_000;
+
+class HealthCheckTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`liveness check did not answer within ${Math.round(ms)} ms`);
+  }
+}
 
 /**
- * Runs the adapter's liveness check on a pooled connection, bounded by timeoutMs. Never throws:
- * a failure is an `unhealthy` report with the error's message (which never holds a secret).
+ * Runs the adapter's liveness check on a pooled connection, acquiring included bounded by
+ * timeoutMs. Never throws: every failure becomes a report, with the error's message redacted.
  */
 export async function checkHealth(pool: Pool, timeoutMs: number): Promise<HealthReport> {
   const started = performance.now();
   try {
-    const conn = await pool.acquireConnection(timeoutMs);
-    let failure: unknown;
-    try {
-      await withTimeout(pool.adapter.validate(conn.raw), Math.max(1, timeoutMs - (performance.now() - started)));
-    } catch (err) {
-      failure = err;
-      throw err;
-    } finally {
-      pool.releaseConnection(conn, failure);
-    }
+    await validateOnce(pool, timeoutMs, started);
   } catch (err) {
-    return { status: 'unhealthy', latencyMs: elapsed(started), pool: pool.stats(), error: err instanceof Error ? err.message : String(err) };
+    const message = redactText(err instanceof Error ? err.message : String(err), configSecrets(pool.config));
+    return { status: failureStatus(pool, err), latencyMs: elapsed(started), pool: pool.stats(), error: message };
   }
   const stats = pool.stats();
-  const degraded =
-    stats.utilization >= 0.95 || stats.pending > 0 || Date.now() - pool.recorder.lastTimeoutAt < RECENT_TIMEOUT_MS;
-  return { status: degraded ? 'degraded' : 'healthy', latencyMs: elapsed(started), pool: stats };
+  const why = degradation(pool, stats);
+  return { status: why ? 'degraded' : 'healthy', latencyMs: elapsed(started), pool: stats, ...(why ? { error: why } : {}) };
+}
+
+async function validateOnce(pool: Pool, timeoutMs: number, started: number): Promise<void> {
+  const conn = await pool.acquireConnection(timeoutMs);
+  let failure: unknown;
+  try {
+    await withTimeout(pool.adapter.validate(conn.raw), Math.max(1, timeoutMs - (performance.now() - started)), conn);
+  } catch (err) {
+    failure = err;
+    // validate() throws only when the connection is dead: never hand this one out again.
+    conn.broken ??= err;
+    throw err;
+  } finally {
+    pool.releaseConnection(conn, failure);
+  }
+}
+
+/**
+ * A check that could not get a connection only because every one is busy says nothing against the
+ * database: the pool is saturated (degraded). One that timed out while connections were failing to
+ * open, or whose liveness check failed, is unhealthy.
+ */
+function failureStatus(pool: Pool, err: unknown): HealthStatus {
+  if (pool.isClosed) return 'unhealthy';
+  if (err instanceof PoolTimeoutError && err.cause === undefined) return 'degraded';
+  return 'unhealthy';
+}
+
+function degradation(pool: Pool, stats: PoolStats): string | undefined {
+  if (stats.utilization >= DEFAULT_THRESHOLDS.critical) {
+    return `utilization ${Math.round(stats.utilization * 100)} % is at or above the critical ${DEFAULT_THRESHOLDS.critical * 100} %`;
+  }
+  if (stats.pending > 0) return `${stats.pending} callers are waiting for a connection`;
+  const sinceTimeoutMs = Date.now() - pool.recorder.lastTimeoutAt;
+  if (sinceTimeoutMs < RECENT_TIMEOUT_MS) return `a caller timed out waiting for a connection ${Math.round(sinceTimeoutMs / 1000)} s ago`;
+  return undefined;
 }
 
 function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 100) / 100;
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+/** Bounds the liveness check; a connection whose check never answered is not trusted again. */
+function withTimeout<T>(work: Promise<T>, ms: number, conn: Connection): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`health check timed out after ${Math.round(ms)} ms`)), ms);
+    const timer = setTimeout(() => {
+      const error = new HealthCheckTimeoutError(ms);
+      conn.broken ??= error;
+      reject(error);
+    }, ms);
     work.then(
       (v) => {
         clearTimeout(timer);

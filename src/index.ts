@@ -28,8 +28,15 @@ export {
   TransactionOutcomeUnknownError,
   QueryTimeoutError,
   TransactionRolledBackError,
+  PackageMissingError,
 } from './errors';
 export type { LifeguardErrorCode } from './errors';
 export { silentLogger } from './logger';
 export { recommendPoolSize, fleetBudget, fleetWarning, DEFAULT_POOL_MAX, DEFAULT_HEADROOM } from './sizing';
 export type { SizingInput, SizingAdvice, FleetBudget, FleetBudgetInput } from './sizing';
+export { registerPoolMetrics } from './metrics';
+export type { PoolMetricsOptions } from './metrics';
+export { installMetricsTracker } from './metrics-tracker';
+export type { MetricsTracker } from './metrics-tracker';
+export { healthHandler } from './health-handler';
+export type { HealthHandler, HealthHandlerOptions, HealthBody, PoolHealthBody, HealthRequest, NodeResponseLike, ReplyLike } from './health-handler';

@@ -11,6 +11,7 @@ import { ConnectionError, PoolClosedError, PoolQueueFullError, PoolTimeoutError,
 import type { PoolEvents } from './events';
 import { checkHealth, type HealthReport } from './health';
 import { PooledConnection, type LeaseOwner } from './lease';
+import type { MetricsTracker } from './metrics-tracker';
 import { defaultLogger } from './logger';
 import { PoolRecorder, type PoolStats } from './stats';
 import { runTransaction } from './transaction';
@@ -40,6 +41,8 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   readonly config: ResolvedConfig;
   readonly adapter: Adapter<unknown>;
   /** @internal */ readonly recorder = new PoolRecorder();
+  /** @internal set by installMetricsTracker (registerPoolMetrics, registerPoolOtelMetrics); undefined costs nothing. */
+  tracker: MetricsTracker | undefined = undefined;
   private readonly logger: Logger;
   private readonly engine: Engine<unknown>;
   private readonly connector: Connector<unknown>;
@@ -283,6 +286,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     const waitMs = now - startedAt;
     this.recorder.counters.acquires++;
     this.recorder.wait.record(waitMs, now);
+    this.tracker?.recordWait(waitMs);
     if (this.listenerCount('acquire') > 0) this.emit('acquire', { pool: this.name, connectionId: conn.id, waitMs });
     this.trackUtilization(now);
     return conn;
@@ -294,6 +298,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     const now = Date.now();
     const useMs = now - conn.borrowedAt;
     this.recorder.use.record(useMs, now);
+    this.tracker?.recordUse(useMs);
     conn.borrowedAt = 0;
     conn.lastUsedAt = now;
     if (this.listenerCount('release') > 0) this.emit('release', { pool: this.name, connectionId: conn.id, useMs });
@@ -365,6 +370,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
 
   private recordQuery(conn: Connection, sql: string, durationMs: number): void {
     this.recorder.query.record(durationMs);
+    this.tracker?.recordOperation(durationMs);
     const { slowQueryMs, criticalQueryMs } = this.config;
     if (slowQueryMs <= 0 || durationMs < slowQueryMs) return;
     const level = criticalQueryMs > 0 && durationMs >= criticalQueryMs ? 'critical' : 'warn';
@@ -433,6 +439,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     const durationMs = performance.now() - started;
     this.recorder.counters.created++;
     this.recorder.connect.record(durationMs);
+    this.tracker?.recordCreate(durationMs);
     this.emit('connect', { pool: this.name, connectionId: conn.id, durationMs });
     return conn;
   }

@@ -55,10 +55,11 @@ export function maskUrl(url: string): string {
     const parsed = new URL(url);
     // `user:pw@host/db` (no scheme) parses as scheme "user:" with an opaque path: not ours to trust.
     if (!parsed.host && url.includes('@')) return maskUnparsed(url);
+    const secretKeys = [...parsed.searchParams.keys()].filter((key) => SECRET_PARAM.test(key));
+    // Re-serialising changes some URLs (file:app.db becomes file:///app.db): leave clean ones as given.
+    if (!parsed.password && secretKeys.length === 0) return url;
     if (parsed.password) parsed.password = REDACTED;
-    for (const key of [...parsed.searchParams.keys()]) {
-      if (SECRET_PARAM.test(key)) parsed.searchParams.set(key, REDACTED);
-    }
+    for (const key of secretKeys) parsed.searchParams.set(key, REDACTED);
     return parsed.toString().split(encodeURIComponent(REDACTED)).join(REDACTED);
   } catch {
     return maskUnparsed(url);

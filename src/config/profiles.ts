@@ -56,7 +56,7 @@ export const WORKLOADS: Record<Workload, (lower: Tunables) => Partial<Tunables>>
   scheduler: (lower) => ({ min: 0, max: 2, idleTimeoutMs: Math.min(lower.idleTimeoutMs || 10_000, 10_000) }),
 };
 
-const NODE_ENV_ALIASES: Record<string, Profile> = {
+export const NODE_ENV_ALIASES: Readonly<Record<string, Profile>> = {
   development: 'development',
   dev: 'development',
   local: 'development',

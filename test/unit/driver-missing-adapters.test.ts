@@ -1,14 +1,20 @@
 import { createPool } from '../../src';
 import { DriverMissingError } from '../../src/errors';
 
+// jest hoists these above the imports, so each factory stands alone.
 jest.mock('pg', () => {
-  throw Object.assign(new Error("Cannot find module 'pg' from 'adapters/postgres.ts'"), { code: 'MODULE_NOT_FOUND' });
+  throw Object.assign(new Error("Cannot find module 'pg'"), { code: 'MODULE_NOT_FOUND' });
+});
+jest.mock('mysql2', () => {
+  throw Object.assign(new Error("Cannot find module 'mysql2'"), { code: 'MODULE_NOT_FOUND' });
 });
 
 describe('a server URL whose driver is not installed', () => {
   it.each([
     ['postgres://u@127.0.0.1/db', 'pg'],
     ['postgresql://u@127.0.0.1/db', 'pg'],
+    ['mysql://u@127.0.0.1/db', 'mysql2'],
+    ['mariadb://u@127.0.0.1/db', 'mysql2'],
   ])('%s fails createPool() with "npm install %s"', (url, packageName) => {
     let caught: unknown;
     try {

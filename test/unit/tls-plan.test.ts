@@ -65,3 +65,24 @@ describe('CA, certificate and key files', () => {
     expect(read).toThrow(/adapterOptions\.ssl\.ca=.*missing\.pem.*cannot be read/);
   });
 });
+
+describe('the plan in mysql2’s terms', () => {
+  // Imported here, not at the top, only to keep the sections of this file apart.
+  const { mysqlSslOptions } = require('../../adapters/mysql') as typeof import('../../adapters/mysql');
+
+  it('sends no ssl option for plain text', () => {
+    expect(mysqlSslOptions(false)).toBeUndefined();
+  });
+
+  it('require: encrypted, certificate not checked, host not checked', () => {
+    expect(mysqlSslOptions(tlsPlanFor('require', 'db').first)).toEqual({ rejectUnauthorized: false, verifyIdentity: false });
+  });
+
+  it('verify-ca: chain checked against the CA, host not checked', () => {
+    expect(mysqlSslOptions(tlsPlanFor('verify-ca', 'db', { ca: PEM }).first)).toEqual({ ca: PEM, rejectUnauthorized: true, verifyIdentity: false });
+  });
+
+  it('verify-full: chain and host name checked (mysql2’s verifyIdentity)', () => {
+    expect(mysqlSslOptions(tlsPlanFor('verify-full', 'db', { ca: PEM }).first)).toEqual({ ca: PEM, rejectUnauthorized: true, verifyIdentity: true });
+  });
+});

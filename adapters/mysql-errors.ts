@@ -1,0 +1,55 @@
+import { SOCKET_ERROR_CODES, errorCode, errorMessage } from './server-url';
+
+/**
+ * mysql2 codes after which the connection is gone: the socket closed (PROTOCOL_CONNECTION_LOST,
+ * the code seen when MariaDB KILLs an idle or a busy connection), a protocol desync, a TLS refusal.
+ */
+const BROKEN_CODES = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'PROTOCOL_PACKETS_OUT_OF_ORDER',
+  'PROTOCOL_ERROR',
+  'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+  'PROTOCOL_ENQUEUE_AFTER_QUIT',
+  'HANDSHAKE_NO_SSL_SUPPORT',
+  'ER_CONNECTION_KILLED',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CLIENT_INTERACTION_TIMEOUT',
+  'CR_SERVER_GONE_ERROR',
+  'CR_SERVER_LOST',
+]);
+
+/**
+ * Server error numbers for the same: 1053 server shutdown, 1927 connection killed (MariaDB),
+ * 2006 server has gone away, 2013 lost connection during query, 4031 disconnected for inactivity (MySQL 8).
+ */
+const BROKEN_ERRNOS = new Set([1053, 1927, 2006, 2013, 4031]);
+
+export function isBrokenMysqlError(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  // mysql2 marks every error after which the connection cannot be used with `fatal: true`.
+  if ((err as { fatal?: unknown }).fatal === true) return true;
+  const code = errorCode(err);
+  if (code !== undefined && (BROKEN_CODES.has(code) || SOCKET_ERROR_CODES.has(code))) return true;
+  const errno = (err as { errno?: unknown }).errno;
+  if (typeof errno === 'number' && BROKEN_ERRNOS.has(errno)) return true;
+  return errorMessage(err).includes("Can't add new command when connection is in closed state");
+}
+
+/** 1213 deadlock and 1205 lock wait timeout: roll back and run the transaction again. */
+export function isRetryableMysqlError(err: unknown): boolean {
+  const errno = (err as { errno?: unknown } | null)?.errno;
+  const code = errorCode(err);
+  return errno === 1213 || errno === 1205 || code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
+}
+
+/** The server has no TLS (sslMode prefer tried it first). */
+export function mysqlRefusedTls(err: unknown): boolean {
+  return errorCode(err) === 'HANDSHAKE_NO_SSL_SUPPORT';
+}
+
+/** The account or server demands TLS (sslMode allow tried plain first): 3159 secure transport required, 1045 with REQUIRE SSL. */
+export function mysqlRequiresTls(err: unknown): boolean {
+  const errno = (err as { errno?: unknown } | null)?.errno;
+  return errno === 3159 || /secure transport|require.*ssl/i.test(errorMessage(err));
+}

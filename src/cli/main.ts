@@ -1,0 +1,67 @@
+/**
+ * The `lifeguard` command: a commander program with one file per subcommand. `main` never calls
+ * process.exit; it resolves to the exit code, so stdout is flushed and pools close before the
+ * process ends.
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError, LifeguardError } from '../errors';
+import { registerBenchCommand } from './bench-command';
+import { registerCheckCommand } from './check-command';
+import { registerConfigCommand } from './config-command';
+import { EXIT, type ExitCode } from './exit-codes';
+import { registerSizeCommand } from './size-command';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  ok (healthy)
+  1  failed: unhealthy, unreachable, or a benchmark with errors
+  2  usage: bad flags, a bad environment variable, contradictory figures
+  3  healthy with warnings (check --strict)
+
+The database comes from --url, DATABASE_URL or DB_URL; every DB_* variable applies
+(see docs/configuration.md). Flags win over the environment.`;
+
+export function buildProgram(finish: (code: ExitCode) => void): Command {
+  const program = new Command('lifeguard')
+    .description('operate lifeguard connection pools: configuration, health, sizing, load, a metrics sidecar')
+    .version(packageVersion(), '-V, --version')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP);
+  registerConfigCommand(program, finish);
+  registerCheckCommand(program, finish);
+  registerSizeCommand(program, finish);
+  registerBenchCommand(program, finish);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<ExitCode> {
+  let exitCode: ExitCode = EXIT.ok;
+  const program = buildProgram((code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    return reportFailure(err);
+  }
+}
+
+function reportFailure(err: unknown): ExitCode {
+  // commander has already printed its own message (or the help) for these.
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof ConfigError) {
+    process.stderr.write(`lifeguard: configuration error (${err.setting}): ${message}\n`);
+    return EXIT.usage;
+  }
+  const code = err instanceof LifeguardError ? ` [${err.code}]` : '';
+  process.stderr.write(`lifeguard: ${message}${code}\n`);
+  if (process.env.LIFEGUARD_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return EXIT.failed;
+}
+
+function packageVersion(): string {
+  // dist/src/cli/main.js and src/cli/main.ts both sit three levels below package.json.
+  const pkg = require('../../../package.json') as { version: string };
+  return pkg.version;
+}

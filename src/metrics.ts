@@ -1,0 +1,193 @@
+import type * as PromClient from 'prom-client';
+import { ConfigError } from './errors';
+import { PROMETHEUS, POOL_DURATION_BUCKETS_SECONDS, DURATION_BUCKETS_SECONDS } from './metric-names';
+import { installMetricsTracker, type MetricsTracker } from './metrics-tracker';
+import { loadOptionalPackage } from './optional-package';
+import type { Pool } from './pool';
+import { liveStats } from './live-stats';
+import { COUNTER_FEEDS, type CounterFeed } from './metric-counters';
+
+type Prom = typeof PromClient;
+type Histogram = PromClient.Histogram<'pool_name'>;
+
+export interface PoolMetricsOptions {
+  /** Histogram boundaries for wait, create and use times, in seconds. */
+  poolBucketsSeconds?: readonly number[];
+  /** Histogram boundaries for db_client_operation_duration_seconds, in seconds. */
+  operationBucketsSeconds?: readonly number[];
+}
+
+/** Everything lifeguard registered in one prom-client registry, shared by the pools it serves. */
+interface RegistryState {
+  readonly pools: Map<string, Pool>;
+  readonly unregister: Map<Pool, () => void>;
+  readonly metrics: PromClient.Metric[];
+  readonly histograms: { create: Histogram; wait: Histogram; use: Histogram; operation: Histogram };
+  readonly counters: ReadonlyMap<CounterFeed, PromClient.Counter<string>>;
+  /** Last counter values seen per pool, so each scrape adds only what happened since. */
+  readonly seen: Map<Pool, Map<string, number>>;
+}
+
+const states = new WeakMap<PromClient.Registry, RegistryState>();
+
+/**
+ * Exposes a pool through prom-client under the OpenTelemetry names (db_client_connection_count,
+ * ..._wait_time_seconds, ...), labelled `pool_name`. Gauges and counters are read from the pool at
+ * scrape time; the four duration histograms are fed through the pool's metrics tracker.
+ *
+ * Several pools share one registry, told apart by `pool_name`. Registering the same pool again
+ * returns the same unregister function; registering a second open pool under a name already
+ * registered is a ConfigError (their series would mix), while a closed pool of that name is
+ * replaced (a service that re-created its pool). Returns a function that removes the pool's series.
+ *
+ * prom-client is an optional peer dependency, loaded on first use.
+ */
+export function registerPoolMetrics(pool: Pool, registry?: PromClient.Registry, options: PoolMetricsOptions = {}): () => void {
+  const prom = loadOptionalPackage<Prom>('prom-client', 'registerPoolMetrics (Prometheus metrics)');
+  const target = registry ?? prom.register;
+  const state = states.get(target) ?? createState(prom, target, options);
+  const existing = state.unregister.get(pool);
+  if (existing) return existing;
+  const holder = state.pools.get(pool.name);
+  if (holder !== undefined) {
+    if (!holder.isClosed) {
+      throw new ConfigError(
+        'name',
+        `Another open pool named "${pool.name}" is already registered in this metrics registry; their series would mix. ` +
+          'Give each pool its own name (the `name` option), or unregister the first one.',
+      );
+    }
+  }
+  state.pools.set(pool.name, pool);
+  // A closed pool replaced by a new one of the same name: its counters continue in one series.
+  if (holder !== undefined) state.unregister.get(holder)?.();
+  state.seen.set(pool, new Map());
+  const uninstall = installMetricsTracker(pool, prometheusTracker(state, pool.name));
+  let done = false;
+  const unregister = () => {
+    if (done) return;
+    done = true;
+    uninstall();
+    state.unregister.delete(pool);
+    state.seen.delete(pool);
+    if (state.pools.get(pool.name) !== pool) return;
+    state.pools.delete(pool.name);
+    if (state.pools.size === 0) dropState(target, state);
+    else removeSeries(state, pool);
+  };
+  state.unregister.set(pool, unregister);
+  return unregister;
+}
+
+function prometheusTracker(state: RegistryState, poolName: string): MetricsTracker {
+  const labels = { pool_name: poolName };
+  const { create, wait, use, operation } = state.histograms;
+  return {
+    recordCreate: (ms) => create.observe(labels, ms / 1000),
+    recordWait: (ms) => wait.observe(labels, ms / 1000),
+    recordUse: (ms) => use.observe(labels, ms / 1000),
+    recordOperation: (ms) => operation.observe(labels, ms / 1000),
+  };
+}
+
+function createState(prom: Prom, registry: PromClient.Registry, options: PoolMetricsOptions): RegistryState {
+  const pools = new Map<string, Pool>();
+  const seen = new Map<Pool, Map<string, number>>();
+  const registers = [registry];
+  const gauge = (name: string, help: string, read: (s: ReturnType<typeof liveStats>) => number) =>
+    new prom.Gauge({
+      name,
+      help,
+      labelNames: ['pool_name'],
+      registers,
+      collect() {
+        this.reset();
+        for (const pool of pools.values()) this.set({ pool_name: pool.name }, read(liveStats(pool)));
+      },
+    });
+  const histogram = (name: string, help: string, buckets: readonly number[]) =>
+    new prom.Histogram({ name, help, labelNames: ['pool_name'], buckets: [...buckets], registers });
+  const poolBuckets = options.poolBucketsSeconds ?? POOL_DURATION_BUCKETS_SECONDS;
+  const histograms = {
+    create: histogram(PROMETHEUS.createTime, 'Time it took to open a connection, in seconds.', poolBuckets),
+    wait: histogram(PROMETHEUS.waitTime, 'Time callers waited for a connection from the pool, in seconds.', poolBuckets),
+    use: histogram(PROMETHEUS.useTime, 'Time between borrowing a connection and returning it, in seconds.', poolBuckets),
+    operation: histogram(
+      PROMETHEUS.operationDuration,
+      'Duration of queries run through the pool, in seconds.',
+      options.operationBucketsSeconds ?? DURATION_BUCKETS_SECONDS,
+    ),
+  };
+  const counters = new Map(COUNTER_FEEDS.map((feed) => [feed, feedCounter(prom, registers, feed, pools, seen)] as const));
+  const metrics: PromClient.Metric[] = [
+    new prom.Gauge({
+      name: PROMETHEUS.connectionCount,
+      help: 'Open connections by state: idle (in the pool) or used (borrowed).',
+      labelNames: ['pool_name', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const pool of pools.values()) {
+          const s = liveStats(pool);
+          this.set({ pool_name: pool.name, state: 'idle' }, s.idle);
+          this.set({ pool_name: pool.name, state: 'used' }, s.active);
+        }
+      },
+    }),
+    gauge(PROMETHEUS.connectionMax, 'The most open connections the pool allows (max).', (s) => s.max),
+    gauge(PROMETHEUS.idleMin, 'The fewest idle connections the pool keeps open (min).', (s) => s.min),
+    gauge(PROMETHEUS.idleMax, 'The most idle connections the pool keeps open (max: idle ones are capped by the pool size only).', (s) => s.max),
+    gauge(PROMETHEUS.pendingRequests, 'Callers waiting for a connection right now.', (s) => s.pending),
+    ...counters.values(),
+    ...Object.values(histograms),
+  ];
+  const state: RegistryState = { pools, unregister: new Map(), metrics, histograms, counters, seen };
+  states.set(registry, state);
+  return state;
+}
+
+/** A prom-client counter that, at each scrape, adds what the pool's own counter grew by since the last. */
+function feedCounter(
+  prom: Prom,
+  registers: PromClient.Registry[],
+  feed: CounterFeed,
+  pools: Map<string, Pool>,
+  seen: Map<Pool, Map<string, number>>,
+): PromClient.Counter<string> {
+  return new prom.Counter({
+    name: feed.name,
+    help: feed.help,
+    labelNames: ['pool_name', ...(feed.labelName ? [feed.labelName] : [])],
+    registers,
+    collect() {
+      for (const pool of pools.values()) {
+        const last = seen.get(pool);
+        if (last === undefined) continue;
+        for (const [labelValue, value] of feed.read(pool.recorder.counters)) {
+          const key = `${feed.name}|${labelValue}`;
+          const grown = value - (last.get(key) ?? 0);
+          last.set(key, value);
+          const labels = feed.labelName ? { pool_name: pool.name, [feed.labelName]: labelValue } : { pool_name: pool.name };
+          // inc(0) too, so every pool shows a zero series from its first scrape.
+          this.inc(labels, Math.max(grown, 0));
+        }
+      }
+    },
+  });
+}
+
+/** A pool left the registry: its series go with it rather than freezing at their last value. */
+function removeSeries(state: RegistryState, pool: Pool): void {
+  for (const histogram of Object.values(state.histograms)) histogram.remove({ pool_name: pool.name });
+  for (const [feed, counter] of state.counters) {
+    for (const [labelValue] of feed.read(pool.recorder.counters)) {
+      counter.remove(feed.labelName ? { pool_name: pool.name, [feed.labelName]: labelValue } : { pool_name: pool.name });
+    }
+  }
+}
+
+/** The last pool left the registry: remove lifeguard's metrics so a later registration starts clean. */
+function dropState(registry: PromClient.Registry, state: RegistryState): void {
+  for (const metric of state.metrics) registry.removeSingleMetric((metric as unknown as { name: string }).name);
+  states.delete(registry);
+}

@@ -1,0 +1,79 @@
+import type { PooledConnection } from '../../src';
+import { closeFakePools, fakePool, settle } from '../helpers/pools';
+
+afterEach(closeFakePools);
+
+describe('pool.health()', () => {
+  it('is healthy when the liveness check passes on a quiet pool', async () => {
+    const { pool, db } = fakePool({ name: 'quiet' });
+    const report = await pool.health();
+    expect(report).toMatchObject({ status: 'healthy', pool: { name: 'quiet', active: 0 } });
+    expect(report.error).toBeUndefined();
+    expect(db.validations).toBe(1);
+  });
+
+  it('is degraded, not unhealthy, when every connection is busy: the database is fine, the pool is saturated', async () => {
+    const { pool } = fakePool({ max: 2 });
+    const held = [await pool.acquire(), await pool.acquire()];
+    const started = Date.now();
+    const report = await pool.health({ timeoutMs: 100 });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(report.status).toBe('degraded');
+    expect(report.latencyMs).toBeGreaterThanOrEqual(90);
+    expect(report.error).toMatch(/could not provide a connection within/);
+    for (const lease of held) lease.release();
+  });
+
+  it('is degraded at critical utilization', async () => {
+    const { pool } = fakePool({ max: 20 });
+    const held: PooledConnection[] = [];
+    for (let i = 0; i < 19; i++) held.push(await pool.acquire());
+    const report = await pool.health();
+    expect(report.status).toBe('degraded');
+    expect(report.error).toMatch(/utilization 95 %/);
+    for (const lease of held) lease.release();
+  });
+
+  it('is degraded for a minute after a caller timed out', async () => {
+    const { pool } = fakePool({ max: 1, acquireTimeoutMs: 20 });
+    const held = await pool.acquire();
+    await expect(pool.acquire()).rejects.toMatchObject({ code: 'POOL_TIMEOUT' });
+    held.release();
+    const report = await pool.health();
+    expect(report.status).toBe('degraded');
+    expect(report.error).toMatch(/timed out waiting/);
+  });
+
+  it('is unhealthy when the liveness check fails, and that connection is not handed out again', async () => {
+    const { pool, db } = fakePool({ max: 1 });
+    const first = await pool.acquire();
+    const deadId = (first.raw as { id: number }).id;
+    first.release();
+    db.failValidation.add(deadId);
+    const report = await pool.health();
+    expect(report.status).toBe('unhealthy');
+    expect(report.error).toContain(`connection ${deadId} is dead`);
+    await settle();
+    const next = await pool.acquire();
+    expect((next.raw as { id: number }).id).not.toBe(deadId);
+    next.release();
+  });
+
+  it('is unhealthy, within its timeout, when no connection can be opened', async () => {
+    const { pool, db } = fakePool({ max: 1, connectTimeoutMs: 50 });
+    db.connectError = new Error('connection refused');
+    const started = Date.now();
+    const report = await pool.health({ timeoutMs: 200 });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(report.status).toBe('unhealthy');
+    expect(report.error).toContain('connection refused');
+  });
+
+  it('never throws, even on a closed pool', async () => {
+    const { pool } = fakePool();
+    await pool.close();
+    const report = await pool.health();
+    expect(report.status).toBe('unhealthy');
+    expect(report.error).toMatch(/closed/);
+  });
+});
