@@ -167,14 +167,19 @@ export class PgCluster {
 // A test that throws before its afterAll must not leave a server running on the shared machine.
 process.once('exit', () => PgCluster.stopAllSync());
 
+/** The postgres user's ids when the tests run as root (servers then run as that user), else undefined. */
+export function serverUserIds(): { uid: number; gid: number } | undefined {
+  if (!RUN_AS_ROOT) return undefined;
+  const uid = Number(spawnSync('id', ['-u', 'postgres']).stdout.toString().trim());
+  const gid = Number(spawnSync('id', ['-g', 'postgres']).stdout.toString().trim());
+  return { uid, gid };
+}
+
 /** A temporary directory owned by the user the server runs as. */
 export function makeOwnedTempDir(label: string): string {
   const dir = mkdtempSync(join(tmpdir(), `lifeguard-${label}-`));
-  if (RUN_AS_ROOT) {
-    const uid = Number(spawnSync('id', ['-u', 'postgres']).stdout.toString().trim());
-    const gid = Number(spawnSync('id', ['-g', 'postgres']).stdout.toString().trim());
-    chownSync(dir, uid, gid);
-  }
+  const ids = serverUserIds();
+  if (ids) chownSync(dir, ids.uid, ids.gid);
   return dir;
 }
 

@@ -4,11 +4,11 @@
  * test that started it can stop it by its pid. PgBouncer refuses to run as root, so as root it runs
  * as the postgres user.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { freePort, makeOwnedTempDir } from './pg-cluster';
+import { freePort, makeOwnedTempDir, serverUserIds } from './pg-cluster';
 
 const CANDIDATES = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer'];
 
@@ -103,10 +103,7 @@ function config(options: PgBouncerOptions, at: { dir: string; port: number; data
 }
 
 function runAsPostgres(): { uid?: number; gid?: number } {
-  if (process.getuid?.() !== 0) return {};
-  const uid = Number(spawnSync('id', ['-u', 'postgres']).stdout.toString().trim());
-  const gid = Number(spawnSync('id', ['-g', 'postgres']).stdout.toString().trim());
-  return { uid, gid };
+  return serverUserIds() ?? {};
 }
 
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
