@@ -240,7 +240,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   acquireConnection(timeoutMs: number, signal?: AbortSignal): Promise<Connection> {
     if (this.stopped) return Promise.reject(new PoolClosedError(this.name));
     const { maxWaiting } = this.config;
-    if (maxWaiting > 0 && this.engine.idle === 0 && this.engine.pending >= maxWaiting) {
+    if (maxWaiting > 0 && this.engine.waitingForRelease >= maxWaiting) {
       this.recorder.counters.queueFull++;
       return Promise.reject(new PoolQueueFullError(this.name, maxWaiting));
     }
