@@ -19,6 +19,7 @@ import { UtilizationTracker } from './utilization';
 import { isReadOnlySql, writerLaneFor, type WriterLane } from './writer-lane';
 import { Reader } from './reader';
 import { ReplicaSet } from './replicas';
+import { FleetCheck } from './fleet-check';
 
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
 export const VALIDATION_SKIP_WINDOW_MS = 500;
@@ -60,6 +61,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   private onDrained: (() => void) | undefined;
   private readonly replicas: ReplicaSet | undefined;
   private readonly readView: Reader;
+  private readonly fleetCheck: FleetCheck;
 
   constructor(options: PoolOptions = {}) {
     super();
@@ -68,6 +70,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     this.logger = options.logger ?? defaultLogger;
     this.adapter = adapterFactoryFor(this.config.scheme)(this.config);
     this.lane = this.adapter.writerLaneKey ? writerLaneFor(this.adapter.writerLaneKey) : undefined;
+    this.fleetCheck = new FleetCheck(this.config, this.adapter, this.logger);
     this.connector = new Connector(this.adapter, {
       poolName: this.name,
       maskedUrl: this.config.url,
@@ -441,6 +444,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     this.recorder.connect.record(durationMs);
     this.tracker?.recordCreate(durationMs);
     this.emit('connect', { pool: this.name, connectionId: conn.id, durationMs });
+    await this.fleetCheck.afterConnect(raw);
     return conn;
   }
 

@@ -33,6 +33,11 @@ export class FakeDatabase {
   commitError: Error | undefined;
   rollbackError: Error | undefined;
   maxOpenSeen = 0;
+  /** What serverInfo() reports as max_connections; undefined: the server does not say. */
+  serverMaxConnections: number | undefined;
+  /** When set, serverInfo() fails with it. */
+  serverInfoError: Error | undefined;
+  serverInfoCalls = 0;
 
   adapter(): Adapter<FakeRaw> {
     return this.makeAdapter(this);
@@ -105,6 +110,11 @@ export class FakeDatabase {
       },
       inTransaction(raw) {
         return raw.inTx;
+      },
+      async serverInfo() {
+        db.serverInfoCalls++;
+        if (db.serverInfoError) throw db.serverInfoError;
+        return { version: 'fake', maxConnections: db.serverMaxConnections, openConnections: db.open.size };
       },
     };
   }
