@@ -100,6 +100,13 @@ describe('lifeguard check on an embedded file', () => {
     expect(run.stdout).toMatch(/server\s+libsql 3\.\d+\.\d+/);
   });
 
+  it('works the same on a better-sqlite3 file (sqlite: URL)', () => {
+    const run = runCli(['check', '--url', `sqlite:${join(dir, 'better.db')}`]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/health\s+healthy/);
+    expect(run.stdout).toMatch(/server\s+sqlite 3\.\d+/);
+  });
+
   it('reports unhealthy with the reason and exits 1 when the database cannot be opened', () => {
     const run = runCli(['check', '--json', '--timeout', '1s', '--url', `file:${join(dir, 'missing-dir', 'x.db')}`]);
     expect(run.status).toBe(1);
