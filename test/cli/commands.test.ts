@@ -21,7 +21,7 @@ describe('lifeguard help and usage errors', () => {
   it('lists every command and the exit codes, and exits 0', () => {
     const run = runCli(['--help']);
     expect(run.status).toBe(0);
-    for (const command of ['config', 'check', 'size', 'bench']) expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['config', 'check', 'size', 'bench', 'serve']) expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect(run.stdout).toContain('2  usage: bad flags');
   });
 
