@@ -24,6 +24,8 @@ import { FleetCheck } from './fleet-check';
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
 export const VALIDATION_SKIP_WINDOW_MS = 500;
 const SQL_IN_EVENTS_MAX = 200;
+/** How long past statementTimeoutMs the pool waits for the server's own cancellation before it gives up on the connection. */
+const STATEMENT_TIMEOUT_GRACE_MS = 1000;
 
 export interface AcquireOptions {
   signal?: AbortSignal;
@@ -323,13 +325,30 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     const started = performance.now();
     try {
       const running = this.adapter.query<R>(conn.raw, sql, params);
-      return await (timeoutMs && timeoutMs > 0 && !this.adapter.synchronous ? this.bounded(conn, running, timeoutMs) : running);
+      const limitMs = timeoutMs ?? this.clientStatementTimeoutMs;
+      return await (limitMs > 0 && !this.adapter.synchronous ? this.bounded(conn, running, limitMs) : running);
     } catch (err) {
       if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
       throw err;
     } finally {
       this.recordQuery(conn, sql, performance.now() - started);
     }
+  }
+
+  /**
+   * statementTimeoutMs is enforced by the server, which cancels the statement and keeps the
+   * connection. A server that stopped answering (a dropped network path) cancels nothing, so the
+   * pool gives up on its own a little later and destroys the connection: no caller and no slot
+   * waits forever on a silent socket. 0 when statementTimeoutMs is off.
+   */
+  private get clientStatementTimeoutMs(): number {
+    const { statementTimeoutMs } = this.config;
+    return statementTimeoutMs > 0 ? statementTimeoutMs + Math.min(statementTimeoutMs, STATEMENT_TIMEOUT_GRACE_MS) : 0;
+  }
+
+  private boundedByStatementTimeout<T>(conn: Connection, running: Promise<T>): Promise<T> {
+    const limitMs = this.clientStatementTimeoutMs;
+    return limitMs > 0 && !this.adapter.synchronous ? this.bounded(conn, running, limitMs) : running;
   }
 
   private bounded<T>(conn: Connection, running: Promise<T>, timeoutMs: number): Promise<T> {
@@ -405,6 +424,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       acquireConnection: (timeoutMs: number, signal?: AbortSignal) => this.acquireConnection(timeoutMs, signal),
       releaseConnection: (conn: Connection, err?: unknown) => this.releaseConnection(conn, err),
       lease: (conn: Connection) => new PooledConnection(this, conn, true),
+      bounded: <T>(conn: Connection, running: Promise<T>) => this.boundedByStatementTimeout(conn, running),
     };
   }
 
