@@ -41,6 +41,7 @@ interface GenericPoolInternals<T> {
   _factoryCreateOperations: Set<Promise<unknown>>;
   _factoryDestroyOperations: Set<Promise<unknown>>;
   _draining: boolean;
+  _config: { max: number };
   _evict(): void;
   _ensureMinimum(): void;
   _destroy(resource: PooledResource<T>): void;
@@ -159,6 +160,16 @@ export class Engine<Raw> {
     this.internals._resourceLoans.set(resource.obj, { pooledResource: resource, resolve: loanSettled });
     resource.allocate();
     return resource.obj;
+  }
+
+  /**
+   * Waiters that no idle, opening or still-openable connection will serve: they wait for a
+   * release. This, not `pending`, is what maxWaiting bounds; on a cold pool every caller is
+   * briefly pending while its own connection opens.
+   */
+  get waitingForRelease(): number {
+    const servable = this.idle + this.opening + Math.max(0, this.internals._config.max - this.size);
+    return Math.max(0, this.pending - servable);
   }
 
   /**

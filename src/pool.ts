@@ -3,6 +3,7 @@ import type { Adapter, QueryResult, TransactionOptions } from '../adapters/contr
 import { adapterFactoryFor } from '../adapters/registry';
 import { resolveConfig } from './config';
 import { configSecrets } from './config/secrets';
+import { redactError } from './secret';
 import type { Logger, PoolOptions, ResolvedConfig } from './config/types';
 import { newConnection, retirementReason, type Connection, type DestroyReason } from './connection';
 import { Connector } from './connector';
@@ -19,10 +20,13 @@ import { UtilizationTracker } from './utilization';
 import { isReadOnlySql, writerLaneFor, type WriterLane } from './writer-lane';
 import { Reader } from './reader';
 import { ReplicaSet } from './replicas';
+import { FleetCheck } from './fleet-check';
 
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
 export const VALIDATION_SKIP_WINDOW_MS = 500;
 const SQL_IN_EVENTS_MAX = 200;
+/** How long past statementTimeoutMs the pool waits for the server's own cancellation before it gives up on the connection. */
+const STATEMENT_TIMEOUT_GRACE_MS = 1000;
 
 export interface AcquireOptions {
   signal?: AbortSignal;
@@ -58,6 +62,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   private onDrained: (() => void) | undefined;
   private readonly replicas: ReplicaSet | undefined;
   private readonly readView: Reader;
+  private readonly fleetCheck: FleetCheck;
 
   constructor(options: PoolOptions = {}) {
     super();
@@ -66,6 +71,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     this.logger = options.logger ?? defaultLogger;
     this.adapter = adapterFactoryFor(this.config.scheme)(this.config);
     this.lane = this.adapter.writerLaneKey ? writerLaneFor(this.adapter.writerLaneKey) : undefined;
+    this.fleetCheck = new FleetCheck(this.config, this.adapter, this.logger);
     this.connector = new Connector(this.adapter, {
       poolName: this.name,
       maskedUrl: this.config.url,
@@ -272,7 +278,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   private acquireNow(timeoutMs: number, signal?: AbortSignal): Connection | Promise<Connection> {
     if (this.stopped) return Promise.reject(new PoolClosedError(this.name));
     const { maxWaiting } = this.config;
-    if (maxWaiting > 0 && this.engine.idle === 0 && this.engine.pending >= maxWaiting) {
+    if (maxWaiting > 0 && this.engine.waitingForRelease >= maxWaiting) {
       this.recorder.counters.queueFull++;
       return Promise.reject(new PoolQueueFullError(this.name, maxWaiting));
     }
@@ -355,13 +361,30 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     const started = performance.now();
     try {
       const running = this.adapter.query<R>(conn.raw, sql, params);
-      return await (timeoutMs && timeoutMs > 0 && !this.adapter.synchronous ? this.bounded(conn, running, timeoutMs) : running);
+      const limitMs = timeoutMs ?? this.clientStatementTimeoutMs;
+      return await (limitMs > 0 && !this.adapter.synchronous ? this.bounded(conn, running, limitMs) : running);
     } catch (err) {
       if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
       throw err;
     } finally {
       this.recordQuery(conn, sql, performance.now() - started);
     }
+  }
+
+  /**
+   * statementTimeoutMs is enforced by the server, which cancels the statement and keeps the
+   * connection. A server that stopped answering (a dropped network path) cancels nothing, so the
+   * pool gives up on its own a little later and destroys the connection: no caller and no slot
+   * waits forever on a silent socket. 0 when statementTimeoutMs is off.
+   */
+  private get clientStatementTimeoutMs(): number {
+    const { statementTimeoutMs } = this.config;
+    return statementTimeoutMs > 0 ? statementTimeoutMs + Math.min(statementTimeoutMs, STATEMENT_TIMEOUT_GRACE_MS) : 0;
+  }
+
+  private boundedByStatementTimeout<T>(conn: Connection, running: Promise<T>): Promise<T> {
+    const limitMs = this.clientStatementTimeoutMs;
+    return limitMs > 0 && !this.adapter.synchronous ? this.bounded(conn, running, limitMs) : running;
   }
 
   private bounded<T>(conn: Connection, running: Promise<T>, timeoutMs: number): Promise<T> {
@@ -418,6 +441,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     } catch (err) {
       conn.broken ??= err;
       this.engine.retire(conn, 'transaction');
+      this.reportError(err, 'rollback on release');
     }
   }
 
@@ -437,6 +461,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       acquireConnection: (timeoutMs: number, signal?: AbortSignal) => this.acquireConnection(timeoutMs, signal),
       releaseConnection: (conn: Connection, err?: unknown) => this.releaseConnection(conn, err),
       lease: (conn: Connection) => new PooledConnection(this, conn, true),
+      bounded: <T>(conn: Connection, running: Promise<T>) => this.boundedByStatementTimeout(conn, running),
     };
   }
 
@@ -450,12 +475,14 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       conn.broken ??= err;
       // An idle connection that broke goes now, not when someone next asks for it.
       if (conn.borrowedAt === 0) this.engine.evictIdle();
+      this.reportError(err, 'idle connection');
     });
     const durationMs = performance.now() - started;
     this.recorder.counters.created++;
     this.recorder.connect.record(durationMs);
     this.tracker?.recordCreate(durationMs);
     this.emit('connect', { pool: this.name, connectionId: conn.id, durationMs });
+    await this.fleetCheck.afterConnect(raw);
     return conn;
   }
 
@@ -466,9 +493,17 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     this.emit('destroy', { pool: this.name, connectionId: conn.id, reason, ...(error ? { error } : {}) });
     try {
       await this.adapter.close(conn.raw);
-    } catch {
+    } catch (err) {
       // Closing a dead connection fails as often as not; it is gone either way.
+      this.logger.debug({ pool: this.name, connectionId: conn.id, err: err instanceof Error ? err.message : String(err) }, 'lifeguard: close failed');
     }
+  }
+
+  /** A failure the pool handled on its own, in the background: told to listeners, never thrown. */
+  private reportError(err: unknown, context: string): void {
+    const error = redactError(err instanceof Error ? err : new Error(String(err)), configSecrets(this.config));
+    this.emit('error', { pool: this.name, error, context });
+    this.logger.debug({ pool: this.name, context, err: error.message }, 'lifeguard: background error handled');
   }
 
   private onCreateError(err: unknown): void {

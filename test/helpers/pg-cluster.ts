@@ -9,9 +9,11 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync, appendFileSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports';
+
+export { freePort } from './ports';
 
 export const PG_BIN_DIR = process.env.TEST_PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
 const RUN_AS_ROOT = process.getuid?.() === 0;
@@ -167,29 +169,20 @@ export class PgCluster {
 // A test that throws before its afterAll must not leave a server running on the shared machine.
 process.once('exit', () => PgCluster.stopAllSync());
 
+/** The postgres user's ids when the tests run as root (servers then run as that user), else undefined. */
+export function serverUserIds(): { uid: number; gid: number } | undefined {
+  if (!RUN_AS_ROOT) return undefined;
+  const uid = Number(spawnSync('id', ['-u', 'postgres']).stdout.toString().trim());
+  const gid = Number(spawnSync('id', ['-g', 'postgres']).stdout.toString().trim());
+  return { uid, gid };
+}
+
 /** A temporary directory owned by the user the server runs as. */
 export function makeOwnedTempDir(label: string): string {
   const dir = mkdtempSync(join(tmpdir(), `lifeguard-${label}-`));
-  if (RUN_AS_ROOT) {
-    const uid = Number(spawnSync('id', ['-u', 'postgres']).stdout.toString().trim());
-    const gid = Number(spawnSync('id', ['-g', 'postgres']).stdout.toString().trim());
-    chownSync(dir, uid, gid);
-  }
+  const ids = serverUserIds();
+  if (ids) chownSync(dir, ids.uid, ids.gid);
   return dir;
-}
-
-/** A loopback port nobody listens on right now (the kernel picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function asPostgres(command: string, args: string[]): [string, string[]] {

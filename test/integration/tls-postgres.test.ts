@@ -1,0 +1,142 @@
+/**
+ * sslMode against a real PostgreSQL that demands TLS: a private cluster with ssl=on and a pg_hba.conf
+ * of `hostssl` lines only, its certificate signed by a throwaway CA made here with openssl. Then
+ * the server's certificate is swapped (ALTER SYSTEM + reload) for one naming another host, which
+ * verify-full must refuse and verify-ca must still accept.
+ */
+import { createPool, ConnectionError, PoolTimeoutError, type Pool, type PoolOptions, type SslMode } from '../../src';
+import { silentLogger } from '../../src/logger';
+import { uniqueName } from '../helpers/databases';
+import { describePgCluster, PgCluster, serverUserIds } from '../helpers/pg-cluster';
+import {
+  handFilesTo,
+  makeCertificateAuthority,
+  makeServerCertificate,
+  opensslMissing,
+  removeCertificates,
+  type CertificateAuthority,
+  type ServerCertificate,
+} from '../helpers/tls-certs';
+
+const SSL_IN_USE = 'SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()';
+
+describePgCluster('TLS to PostgreSQL, verified end to end', () => {
+  jest.setTimeout(60_000);
+  let ca: CertificateAuthority;
+  let strangerCa: CertificateAuthority;
+  let localCert: ServerCertificate;
+  let otherHostCert: ServerCertificate;
+  let cluster: PgCluster;
+  const pools: Pool[] = [];
+
+  const open = (sslMode: SslMode, host = '127.0.0.1', caFile?: string, extra: PoolOptions = {}): Pool => {
+    const query = caFile ? `sslrootcert=${encodeURIComponent(caFile)}` : '';
+    const pool = createPool({
+      name: uniqueName(`tls_${sslMode.replace('-', '_')}`),
+      url: `postgres://postgres@${host}:${cluster.port}/postgres${query ? `?${query}` : ''}`,
+      env: {},
+      profile: 'test',
+      logger: silentLogger,
+      sslMode,
+      max: 1,
+      acquireTimeoutMs: 1500,
+      connectTimeoutMs: 1500,
+      ...extra,
+    });
+    pools.push(pool);
+    return pool;
+  };
+
+  /** What the caller sees when a pool cannot connect: the pool's error and the driver's reason. */
+  const connectFailure = async (pool: Pool): Promise<{ error: unknown; reason: string }> => {
+    const error = await pool.acquire({ timeoutMs: 700 }).then(
+      (lease) => lease.release(),
+      (err: unknown) => err,
+    );
+    const cause = (error as { cause?: unknown } | undefined)?.cause;
+    return { error, reason: cause instanceof Error ? cause.message : String(cause) };
+  };
+
+  beforeAll(async () => {
+    if (opensslMissing()) throw new Error('openssl is needed to make the test certificates');
+    ca = await makeCertificateAuthority('ca');
+    strangerCa = await makeCertificateAuthority('stranger');
+    localCert = await makeServerCertificate(ca, 'local', ['localhost', '127.0.0.1']);
+    otherHostCert = await makeServerCertificate(ca, 'other', ['db.elsewhere.test']);
+    const ids = serverUserIds();
+    if (ids) handFilesTo(ca.dir, ids.uid, ids.gid);
+    cluster = await PgCluster.start({
+      label: 'tls',
+      settings: { ssl: 'on', ssl_cert_file: `'${localCert.certFile}'`, ssl_key_file: `'${localCert.keyFile}'` },
+      hbaLines: ['local all all trust', 'hostssl all all 127.0.0.1/32 trust', 'hostssl all all ::1/128 trust'],
+    });
+  });
+
+  afterAll(async () => {
+    await Promise.all(pools.map((pool) => pool.close({ timeoutMs: 1000 })));
+    await cluster?.destroy();
+    removeCertificates(ca);
+    removeCertificates(strangerCa);
+  });
+
+  it('connects with require, and the session really is encrypted', async () => {
+    const row = await open('require').query<{ ssl: boolean; version: string }>(SSL_IN_USE);
+    expect(row.rows[0].ssl).toBe(true);
+    expect(row.rows[0].version).toMatch(/^TLSv1\.[23]$/);
+  });
+
+  it('connects with verify-ca and verify-full given the right CA, by IP address and by host name', async () => {
+    for (const pool of [open('verify-ca', '127.0.0.1', ca.certFile), open('verify-full', '127.0.0.1', ca.certFile), open('verify-full', 'localhost', ca.certFile)]) {
+      const row = await pool.query<{ ssl: boolean }>(SSL_IN_USE);
+      expect(row.rows[0].ssl).toBe(true);
+    }
+  });
+
+  it('refuses verify-ca and verify-full when the certificate is not signed by the given CA', async () => {
+    for (const mode of ['verify-ca', 'verify-full'] as const) {
+      const { error, reason } = await connectFailure(open(mode, '127.0.0.1', strangerCa.certFile));
+      expect(error).toBeInstanceOf(PoolTimeoutError);
+      expect(reason).toMatch(/self[- ]signed|unable to (get|verify)/i);
+    }
+  });
+
+  it('refuses verify-full without a CA (the system store does not know a throwaway CA)', async () => {
+    const { error, reason } = await connectFailure(open('verify-full', '127.0.0.1'));
+    expect(error).toBeInstanceOf(PoolTimeoutError);
+    expect(reason).toMatch(/self[- ]signed|unable to (get|verify)/i);
+  });
+
+  it('fails disable against a server that demands TLS, with the server’s reason in the error', async () => {
+    const { error, reason } = await connectFailure(open('disable'));
+    expect(error).toBeInstanceOf(PoolTimeoutError);
+    expect((error as Error).message).toMatch(/Last connection failure: no pg_hba\.conf entry .* no encryption/);
+    expect(reason).toMatch(/no pg_hba\.conf entry .* no encryption/);
+    const warm = await open('disable', '127.0.0.1', undefined, { min: 1 }).warmup().catch((err: unknown) => err);
+    expect(warm).toBeInstanceOf(ConnectionError);
+    expect((warm as Error).message).toMatch(/could not open its 1 warm connections .* no encryption/);
+  });
+
+  it('upgrades allow and prefer to TLS when the server demands it', async () => {
+    for (const mode of ['allow', 'prefer'] as const) {
+      const row = await open(mode).query<{ ssl: boolean }>(SSL_IN_USE);
+      expect(row.rows[0].ssl).toBe(true);
+    }
+  });
+
+  it('refuses verify-full for a certificate naming another host, while verify-ca (no name check) still connects', async () => {
+    await cluster.psql(`ALTER SYSTEM SET ssl_cert_file = '${otherHostCert.certFile}'`);
+    await cluster.psql(`ALTER SYSTEM SET ssl_key_file = '${otherHostCert.keyFile}'`);
+    await cluster.psql('SELECT pg_reload_conf()');
+    // A reload takes effect for new connections once the postmaster has reread its files.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const { error, reason } = await connectFailure(open('verify-full', host, ca.certFile));
+      expect(error).toBeInstanceOf(PoolTimeoutError);
+      expect(reason).toMatch(/Hostname\/IP does not match certificate's altnames/);
+      if (host === 'localhost') expect(reason).toContain('DNS:db.elsewhere.test');
+    }
+    const row = await open('verify-ca', '127.0.0.1', ca.certFile).query<{ ssl: boolean }>(SSL_IN_USE);
+    expect(row.rows[0].ssl).toBe(true);
+  });
+});
