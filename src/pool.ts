@@ -3,6 +3,7 @@ import type { Adapter, QueryResult, TransactionOptions } from '../adapters/contr
 import { adapterFactoryFor } from '../adapters/registry';
 import { resolveConfig } from './config';
 import { configSecrets } from './config/secrets';
+import { redactError } from './secret';
 import type { Logger, PoolOptions, ResolvedConfig } from './config/types';
 import { newConnection, retirementReason, type Connection, type DestroyReason } from './connection';
 import { Connector } from './connector';
@@ -24,6 +25,8 @@ import { FleetCheck } from './fleet-check';
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
 export const VALIDATION_SKIP_WINDOW_MS = 500;
 const SQL_IN_EVENTS_MAX = 200;
+/** How long past statementTimeoutMs the pool waits for the server's own cancellation before it gives up on the connection. */
+const STATEMENT_TIMEOUT_GRACE_MS = 1000;
 
 export interface AcquireOptions {
   signal?: AbortSignal;
@@ -323,13 +326,30 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     const started = performance.now();
     try {
       const running = this.adapter.query<R>(conn.raw, sql, params);
-      return await (timeoutMs && timeoutMs > 0 && !this.adapter.synchronous ? this.bounded(conn, running, timeoutMs) : running);
+      const limitMs = timeoutMs ?? this.clientStatementTimeoutMs;
+      return await (limitMs > 0 && !this.adapter.synchronous ? this.bounded(conn, running, limitMs) : running);
     } catch (err) {
       if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
       throw err;
     } finally {
       this.recordQuery(conn, sql, performance.now() - started);
     }
+  }
+
+  /**
+   * statementTimeoutMs is enforced by the server, which cancels the statement and keeps the
+   * connection. A server that stopped answering (a dropped network path) cancels nothing, so the
+   * pool gives up on its own a little later and destroys the connection: no caller and no slot
+   * waits forever on a silent socket. 0 when statementTimeoutMs is off.
+   */
+  private get clientStatementTimeoutMs(): number {
+    const { statementTimeoutMs } = this.config;
+    return statementTimeoutMs > 0 ? statementTimeoutMs + Math.min(statementTimeoutMs, STATEMENT_TIMEOUT_GRACE_MS) : 0;
+  }
+
+  private boundedByStatementTimeout<T>(conn: Connection, running: Promise<T>): Promise<T> {
+    const limitMs = this.clientStatementTimeoutMs;
+    return limitMs > 0 && !this.adapter.synchronous ? this.bounded(conn, running, limitMs) : running;
   }
 
   private bounded<T>(conn: Connection, running: Promise<T>, timeoutMs: number): Promise<T> {
@@ -386,6 +406,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     } catch (err) {
       conn.broken ??= err;
       this.engine.retire(conn, 'transaction');
+      this.reportError(err, 'rollback on release');
     }
   }
 
@@ -405,6 +426,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       acquireConnection: (timeoutMs: number, signal?: AbortSignal) => this.acquireConnection(timeoutMs, signal),
       releaseConnection: (conn: Connection, err?: unknown) => this.releaseConnection(conn, err),
       lease: (conn: Connection) => new PooledConnection(this, conn, true),
+      bounded: <T>(conn: Connection, running: Promise<T>) => this.boundedByStatementTimeout(conn, running),
     };
   }
 
@@ -418,6 +440,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       conn.broken ??= err;
       // An idle connection that broke goes now, not when someone next asks for it.
       if (conn.borrowedAt === 0) this.engine.evictIdle();
+      this.reportError(err, 'idle connection');
     });
     const durationMs = performance.now() - started;
     this.recorder.counters.created++;
@@ -435,9 +458,17 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     this.emit('destroy', { pool: this.name, connectionId: conn.id, reason, ...(error ? { error } : {}) });
     try {
       await this.adapter.close(conn.raw);
-    } catch {
+    } catch (err) {
       // Closing a dead connection fails as often as not; it is gone either way.
+      this.logger.debug({ pool: this.name, connectionId: conn.id, err: err instanceof Error ? err.message : String(err) }, 'lifeguard: close failed');
     }
+  }
+
+  /** A failure the pool handled on its own, in the background: told to listeners, never thrown. */
+  private reportError(err: unknown, context: string): void {
+    const error = redactError(err instanceof Error ? err : new Error(String(err)), configSecrets(this.config));
+    this.emit('error', { pool: this.name, error, context });
+    this.logger.debug({ pool: this.name, context, err: error.message }, 'lifeguard: background error handled');
   }
 
   private onCreateError(err: unknown): void {

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recommendPoolSize } from '../../src';
+import { configurationReference } from '../../src/config/reference';
 import { parseJson, runCli } from './run-cli';
 
 let dir: string;
@@ -64,6 +65,21 @@ describe('lifeguard config', () => {
       expect(run.stdout).not.toContain('tok-abcdef123');
       expect(run.stdout).toMatch(/authToken[\s\S]{0,40}\[redacted\]/);
     }
+  });
+
+  it('prints the configuration reference generated from the settings table, the same text as docs/configuration.md', () => {
+    const run = runCli(['config', '--reference']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(configurationReference());
+    expect(run.stdout).toContain('### `max`');
+  });
+
+  it('names the canonical variable of each setting, with the pool prefix', () => {
+    const run = runCli(['config', '--json', '--prefix', 'ORDERS_'], { ORDERS_URL: fileUrl, ORDERS_POOL_MAX: '4' });
+    expect(run.status).toBe(0);
+    const out = parseJson<{ settings: Record<string, { value: unknown; origin: string; variable: string }> }>(run);
+    expect(out.settings.max).toMatchObject({ value: 4, origin: 'env ORDERS_POOL_MAX', variable: 'ORDERS_POOL_MAX' });
+    expect(out.settings.url).toMatchObject({ origin: 'env ORDERS_URL' });
   });
 
   it('exits 2 naming the variable when the environment is wrong, or when no URL is set', () => {
