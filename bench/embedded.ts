@@ -13,7 +13,7 @@ import type { Database } from 'better-sqlite3';
 import { EMBEDDED_PRAGMAS } from '../adapters/libsql';
 import type { Pool } from '../src';
 import { compare, printTable, type Candidate, type Plan } from './harness';
-import { hasAdapter, metricsNote, productionPool, uniqueName } from './servers';
+import { hasAdapter, PRODUCTION_NOTE, productionPool, uniqueName } from './servers';
 
 const CALLERS = 16;
 const MAX = 4;
@@ -30,7 +30,7 @@ const account = () => 1 + Math.floor(Math.random() * ACCOUNTS);
 export async function benchEmbedded(plan: Plan): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeguard-bench-'));
   try {
-    console.log(`\nlifeguard: profile 'production', ${metricsNote()}`);
+    console.log(`\nlifeguard: ${PRODUCTION_NOTE}`);
     await runDriver('libsql file', `file:${path.join(dir, 'libsql.db')}`, libsqlCandidates, plan);
     await runDriver('better-sqlite3', `sqlite:${path.join(dir, 'better.db')}`, betterSqliteCandidates, plan);
   } finally {

@@ -1,13 +1,14 @@
 /**
  * Engine overhead: acquire→release cycles per second with a no-op resource, 64 callers over
  * max 10, so both the idle hand-out and the waiting path are exercised. lifeguard runs with its
- * production defaults (acquire timeout and test-on-acquire on) over a no-op adapter.
+ * production defaults (acquire timeout and test-on-acquire on, metrics registered) over a no-op adapter.
  */
 import * as genericPool from 'generic-pool';
 import { Pool as PgPool } from 'pg';
 import { Pool as TarnPool } from 'tarn';
 import { EventEmitter } from 'node:events';
-import { createPool, registerAdapter, silentLogger, type Adapter, type Pool } from '../src';
+import { Registry } from 'prom-client';
+import { createPool, registerAdapter, registerPoolMetrics, silentLogger, type Adapter, type Pool } from '../src';
 import { compare, printTable, type Candidate, type Plan } from './harness';
 
 const MAX = 10;
@@ -62,6 +63,7 @@ export async function benchEngine(plan: Plan): Promise<void> {
       name: 'lifeguard (production defaults)',
       setup: async () => {
         lifeguard = createPool({ url: 'noop://bench', env: {}, profile: 'production', max: MAX, min: MAX, logger: silentLogger });
+        registerPoolMetrics(lifeguard, new Registry());
         await lifeguard.warmup();
       },
       op: async () => {

@@ -8,7 +8,7 @@
 import { Pool as PgPool } from 'pg';
 import type { Pool } from '../src';
 import { describeError, formatRate, skipLine, type Plan } from './harness';
-import { hasAdapter, metricsNote, POSTGRES_URL, productionPool, reachable, uniqueName } from './servers';
+import { hasAdapter, PRODUCTION_NOTE, POSTGRES_URL, productionPool, reachable, uniqueName } from './servers';
 
 const CALLERS = 1000;
 const MAX = 20;
@@ -50,7 +50,7 @@ export async function benchLoad(plan: Plan): Promise<void> {
       await candidate.close();
     }
   }
-  console.log(`\n### ${title}\n\nlifeguard: profile 'production', ${metricsNote()}\n`);
+  console.log(`\n### ${title}\n\nlifeguard: ${PRODUCTION_NOTE}\n`);
   console.log('| candidate | queries/s | p50 ms | p95 ms | p99 ms | max acquire wait ms | errors |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const [name, r] of results) {
