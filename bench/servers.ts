@@ -9,18 +9,26 @@ import { createPool, registerPoolMetrics, silentLogger, type Pool } from '../src
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
-/** Whether a TCP connection to the URL's host and port opens within a second. */
-export function reachable(url: string, defaultPort: number): Promise<boolean> {
+/**
+ * Whether a TCP connection to the URL's host and port opens: two tries of three seconds each, so
+ * a server that is merely slow on a loaded machine is not taken for a missing one.
+ */
+export async function reachable(url: string, defaultPort: number): Promise<boolean> {
   const parsed = new URL(url);
   const host = parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
   const port = Number(parsed.port || defaultPort);
+  for (let attempt = 0; attempt < 2; attempt++) if (await connects(host, port, 3000)) return true;
+  return false;
+}
+
+function connects(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, host);
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
     };
-    socket.setTimeout(1000, () => done(false));
+    socket.setTimeout(timeoutMs, () => done(false));
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
