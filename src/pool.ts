@@ -3,6 +3,7 @@ import type { Adapter, QueryResult, TransactionOptions } from '../adapters/contr
 import { adapterFactoryFor } from '../adapters/registry';
 import { resolveConfig } from './config';
 import { configSecrets } from './config/secrets';
+import { redactError } from './secret';
 import type { Logger, PoolOptions, ResolvedConfig } from './config/types';
 import { newConnection, retirementReason, type Connection, type DestroyReason } from './connection';
 import { Connector } from './connector';
@@ -405,6 +406,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     } catch (err) {
       conn.broken ??= err;
       this.engine.retire(conn, 'transaction');
+      this.reportError(err, 'rollback on release');
     }
   }
 
@@ -438,6 +440,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       conn.broken ??= err;
       // An idle connection that broke goes now, not when someone next asks for it.
       if (conn.borrowedAt === 0) this.engine.evictIdle();
+      this.reportError(err, 'idle connection');
     });
     const durationMs = performance.now() - started;
     this.recorder.counters.created++;
@@ -455,9 +458,17 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     this.emit('destroy', { pool: this.name, connectionId: conn.id, reason, ...(error ? { error } : {}) });
     try {
       await this.adapter.close(conn.raw);
-    } catch {
+    } catch (err) {
       // Closing a dead connection fails as often as not; it is gone either way.
+      this.logger.debug({ pool: this.name, connectionId: conn.id, err: err instanceof Error ? err.message : String(err) }, 'lifeguard: close failed');
     }
+  }
+
+  /** A failure the pool handled on its own, in the background: told to listeners, never thrown. */
+  private reportError(err: unknown, context: string): void {
+    const error = redactError(err instanceof Error ? err : new Error(String(err)), configSecrets(this.config));
+    this.emit('error', { pool: this.name, error, context });
+    this.logger.debug({ pool: this.name, context, err: error.message }, 'lifeguard: background error handled');
   }
 
   private onCreateError(err: unknown): void {
