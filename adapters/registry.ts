@@ -3,6 +3,7 @@ import { ConfigError } from '../src/errors';
 import { createLibsqlAdapter } from './libsql';
 import { createMysqlAdapter } from './mysql';
 import { createPostgresAdapter } from './postgres';
+import { createSqliteAdapter } from './sqlite';
 
 /**
  * Scheme → adapter factory. Built-in adapters are listed here; third parties add theirs with
@@ -20,6 +21,7 @@ const factories = new Map<string, AdapterFactory>([
   ['postgresql', createPostgresAdapter],
   ['mysql', createMysqlAdapter],
   ['mariadb', createMysqlAdapter],
+  ['sqlite', createSqliteAdapter],
 ]);
 
 export function registerAdapter(scheme: string, factory: AdapterFactory): void {

@@ -33,6 +33,7 @@ export const {
   DEFAULT_HEADROOM,
   PackageMissingError,
   registerPoolMetrics,
+  registerPoolOtelMetrics,
   installMetricsTracker,
   healthHandler,
 } = lifeguard;

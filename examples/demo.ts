@@ -1,95 +1,102 @@
 /**
- * The demo behind `npm start`: an embedded libsql database, a concurrent workload through one pool
- * (reads, single writes and multi-statement transactions from 32 callers at once), then a short
- * report. No server needed.
+ * The demo behind `npm start`. With no DATABASE_URL: an embedded libsql database in a temporary
+ * folder, no server needed. With DATABASE_URL (or DB_URL): the same against that database
+ * (libsql, PostgreSQL or MySQL/MariaDB), in tables of its own that it drops afterwards.
+ * A concurrent mixed workload (reads, writes, transfers in transactions) runs through one pool
+ * with a progress bar, then a short report: throughput, latency, pool stats, health.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPool, silentLogger, type Pool } from '../src';
+import { createPool, type HealthReport, type Pool, type PoolOptions } from '../src';
+import { runLoad, watchAcquireWaits, type AcquireWaits, type LoadResult } from '../src/cli/load';
+import { formatMs } from '../src/cli/output';
+import { progressDisplay } from '../src/cli/progress';
+import { ACCOUNTS, OPENING_BALANCE, bankFor, createBank, dropBank, kindOf, runOperation, totalBalance, type OperationKind } from './demo-workload';
 
-const CALLERS = 32;
-const DURATION_MS = Number(process.env.DEMO_DURATION_MS ?? 3000);
+const CALLERS = Number(process.env.DEMO_CALLERS ?? 32);
+const DURATION_MS = Number(process.env.DEMO_DURATION_MS ?? 4000);
+
+interface Outcome {
+  load: LoadResult;
+  acquire: AcquireWaits;
+  mix: Record<OperationKind, number>;
+  total: number;
+  health: HealthReport;
+  alerts: string[];
+}
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'lifeguard-demo-'));
-  const pool = createPool({ name: 'demo', url: `file:${join(dir, 'demo.db')}`, min: 2, max: 8, profile: 'development', env: {}, logger: silentLogger });
-  const alerts: string[] = [];
-  pool.on('utilization', (e) => alerts.push(e.level));
+  const embedded = !process.env.DATABASE_URL && !process.env.DB_URL;
+  const dir = embedded ? mkdtempSync(join(tmpdir(), 'lifeguard-demo-')) : undefined;
+  const options: PoolOptions = { name: 'lifeguard-demo', logger: quietLogger() };
+  if (dir) Object.assign(options, { url: `file:${join(dir, 'demo.db')}`, min: 2, max: 8 });
+  const pool = createPool(options);
+  const bank = bankFor(pool);
   try {
     await pool.warmup();
-    await pool.query('CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)');
-    await pool.query('CREATE TABLE transfers (id INTEGER PRIMARY KEY AUTOINCREMENT, src INTEGER, dst INTEGER, amount INTEGER)');
-    await pool.transaction(async (tx) => {
-      for (let id = 1; id <= 100; id++) await tx.query('INSERT INTO accounts (id, balance) VALUES (?, ?)', [id, 1000]);
-    });
-
-    const latencies: number[] = [];
-    const counts = { reads: 0, writes: 0, transactions: 0, errors: 0 };
-    const stopAt = Date.now() + DURATION_MS;
-    const started = performance.now();
-    await Promise.all(Array.from({ length: CALLERS }, (_, caller) => work(pool, caller, stopAt, latencies, counts)));
-    const seconds = (performance.now() - started) / 1000;
-
-    const total = await pool.query<{ sum: number }>('SELECT SUM(balance) AS sum FROM accounts');
-    report(pool, seconds, latencies, counts, Number(total.rows[0].sum));
-    console.log(`  alerts       ${alerts.length} utilization events (${alerts.join(' → ') || 'none'})`);
+    await createBank(pool, bank);
+    const outcome = await runWorkload(pool, bank);
+    report(pool, outcome, embedded);
   } finally {
+    if (!embedded) await dropBank(pool, bank).catch((err: unknown) => console.error('demo: could not drop its tables:', err));
     await pool.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function work(
-  pool: Pool,
-  caller: number,
-  stopAt: number,
-  latencies: number[],
-  counts: { reads: number; writes: number; transactions: number; errors: number },
-): Promise<void> {
-  for (let i = 0; Date.now() < stopAt; i++) {
-    const kind = (caller + i) % 10;
-    const started = performance.now();
-    try {
-      if (kind < 6) {
-        await pool.query('SELECT balance FROM accounts WHERE id = ?', [1 + ((caller * 7 + i) % 100)]);
-        counts.reads++;
-      } else if (kind < 8) {
-        await pool.query('UPDATE accounts SET balance = balance WHERE id = ?', [1 + (i % 100)]);
-        counts.writes++;
-      } else {
-        const [src, dst] = [1 + ((caller + i) % 100), 1 + ((caller * 3 + i + 1) % 100)];
-        await pool.transaction(async (tx) => {
-          await tx.query('UPDATE accounts SET balance = balance - 1 WHERE id = ?', [src]);
-          await tx.query('UPDATE accounts SET balance = balance + 1 WHERE id = ?', [dst]);
-          await tx.query('INSERT INTO transfers (src, dst, amount) VALUES (?, ?, 1)', [src, dst]);
-        });
-        counts.transactions++;
-      }
-    } catch (err) {
-      counts.errors++;
-      if (counts.errors <= 3) console.error('demo: operation failed:', (err as Error).message);
-    }
-    latencies.push(performance.now() - started);
+async function runWorkload(pool: Pool, bank: ReturnType<typeof bankFor>): Promise<Outcome> {
+  const alerts: string[] = [];
+  pool.on('utilization', (e) => alerts.push(e.level));
+  const mix: Record<OperationKind, number> = { read: 0, write: 0, transfer: 0 };
+  const display = progressDisplay('demo', true);
+  const stopWatching = watchAcquireWaits(pool);
+  let load: LoadResult;
+  try {
+    load = await runLoad({
+      concurrency: CALLERS,
+      durationMs: DURATION_MS,
+      operation: async (caller, iteration) => {
+        const kind = kindOf(caller, iteration);
+        await runOperation(pool, bank, kind, caller, iteration);
+        mix[kind]++;
+      },
+      onProgress: (p) => display.update(p),
+    });
+  } finally {
+    display.stop();
   }
+  const acquire = stopWatching();
+  const health = await pool.health();
+  return { load, acquire, mix, total: await totalBalance(pool, bank), health, alerts };
 }
 
-function report(pool: Pool, seconds: number, latencies: number[], counts: Record<string, number>, sum: number): void {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)].toFixed(2);
+function report(pool: Pool, o: Outcome, embedded: boolean): void {
   const stats = pool.stats();
-  const ops = counts.reads + counts.writes + counts.transactions;
-  console.log(`lifeguard demo — embedded libsql, ${CALLERS} concurrent callers, pool min ${stats.min} / max ${stats.max}`);
-  console.log(`  operations   ${ops} in ${seconds.toFixed(1)} s = ${Math.round(ops / seconds)} ops/s`);
-  console.log(`  mix          ${counts.reads} reads, ${counts.writes} writes, ${counts.transactions} transactions, ${counts.errors} errors`);
-  console.log(`  latency ms   p50 ${at(0.5)}  p95 ${at(0.95)}  p99 ${at(0.99)}  max ${sorted[sorted.length - 1].toFixed(2)}`);
-  console.log(`  acquire wait p50 ${stats.waitMs.p50} ms  p95 ${stats.waitMs.p95} ms  max ${stats.waitMs.max} ms`);
-  console.log(`  pool         total ${stats.total}, idle ${stats.idle}, active ${stats.active}, created ${stats.counters.created}, timeouts ${stats.counters.acquireTimeouts}`);
-  console.log(`  invariant    sum of balances ${sum} (expected 100000): ${sum === 100000 ? 'ok' : 'BROKEN'}`);
-  if (sum !== 100000 || counts.errors > 0) process.exitCode = 1;
+  const expected = ACCOUNTS * OPENING_BALANCE;
+  const where = embedded ? 'embedded libsql file (no server)' : `${pool.adapter.name} at ${pool.config.url}`;
+  const lines = [
+    `lifeguard demo — ${where}; ${CALLERS} concurrent callers; pool min ${stats.min} / max ${stats.max} (${pool.config.profile} profile)`,
+    `  throughput    ${Math.round(o.load.perSecond)} operations/s (${o.load.operations} in ${(o.load.elapsedMs / 1000).toFixed(1)} s)`,
+    `  mix           ${o.mix.read} reads, ${o.mix.write} writes, ${o.mix.transfer} transfers (transactions), ${o.load.errors} errors`,
+    `  latency       p50 ${formatMs(o.load.latencyMs.p50)}  p95 ${formatMs(o.load.latencyMs.p95)}  p99 ${formatMs(o.load.latencyMs.p99)}  max ${formatMs(o.load.latencyMs.max)}`,
+    `  acquire wait  ${o.acquire.waited} of ${o.acquire.acquires} acquires waited ≥ 1 ms; p95 ${formatMs(o.acquire.waitMs.p95)}, max ${formatMs(o.acquire.waitMs.max)}; ${o.acquire.timeouts} timeouts`,
+    `  pool          ${stats.total} open (${stats.idle} idle, ${stats.active} in use), ${stats.counters.created} opened in all, ${stats.counters.acquires} acquires`,
+    `  health        ${o.health.status} (check took ${formatMs(o.health.latencyMs)})${o.health.error ? `: ${o.health.error}` : ''}`,
+    `  alerts        ${o.alerts.length} utilization events (${o.alerts.join(' → ') || 'none'})`,
+    `  invariant     sum of balances ${o.total} (expected ${expected}): ${o.total === expected ? 'ok' : 'BROKEN'}`,
+  ];
+  for (const sample of o.load.errorSamples) lines.push(`  error         ${sample}`);
+  console.log(lines.join('\n'));
+  if (o.total !== expected || o.load.errors > 0 || o.health.status === 'unhealthy') process.exitCode = 1;
 }
 
-main().catch((err) => {
-  console.error(err);
+/** Errors reach stderr; warnings (utilization, slow queries) are what the report counts, not noise to print. */
+function quietLogger(): NonNullable<PoolOptions['logger']> {
+  return { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (obj, msg) => console.error(`demo error: ${msg ?? ''} ${JSON.stringify(obj)}`) };
+}
+
+main().catch((err: unknown) => {
+  console.error('demo failed:', err instanceof Error ? err.message : err);
   process.exitCode = 1;
 });

@@ -36,6 +36,7 @@ export { recommendPoolSize, fleetBudget, fleetWarning, DEFAULT_POOL_MAX, DEFAULT
 export type { SizingInput, SizingAdvice, FleetBudget, FleetBudgetInput } from './sizing';
 export { registerPoolMetrics } from './metrics';
 export type { PoolMetricsOptions } from './metrics';
+export { registerPoolOtelMetrics } from './otel-metrics';
 export { installMetricsTracker } from './metrics-tracker';
 export type { MetricsTracker } from './metrics-tracker';
 export { healthHandler } from './health-handler';

@@ -7,9 +7,18 @@ import type { Logger } from './config/types';
 export const defaultLogger: Logger = {
   debug: () => undefined,
   info: () => undefined,
-  warn: (obj, msg) => console.warn(`${msg ?? 'lifeguard'} ${JSON.stringify(obj)}`),
-  error: (obj, msg) => console.error(`${msg ?? 'lifeguard'} ${JSON.stringify(obj)}`),
+  warn: (obj, msg) => console.warn(`${msg ?? 'lifeguard'} ${printable(obj)}`),
+  error: (obj, msg) => console.error(`${msg ?? 'lifeguard'} ${printable(obj)}`),
 };
+
+/** JSON for a log line; a value JSON cannot hold (a cycle, a BigInt) must not turn logging into a throw. */
+function printable(obj: object): string {
+  try {
+    return JSON.stringify(obj, (_key, value: unknown) => (value instanceof Error ? { name: value.name, message: value.message } : typeof value === 'bigint' ? String(value) : value));
+  } catch {
+    return '[unprintable details]';
+  }
+}
 
 export const silentLogger: Logger = {
   debug: () => undefined,

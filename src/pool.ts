@@ -3,6 +3,7 @@ import type { Adapter, QueryResult, TransactionOptions } from '../adapters/contr
 import { adapterFactoryFor } from '../adapters/registry';
 import { resolveConfig } from './config';
 import { configSecrets } from './config/secrets';
+import { redactError } from './secret';
 import type { Logger, PoolOptions, ResolvedConfig } from './config/types';
 import { newConnection, retirementReason, type Connection, type DestroyReason } from './connection';
 import { Connector } from './connector';
@@ -19,10 +20,13 @@ import { UtilizationTracker } from './utilization';
 import { isReadOnlySql, writerLaneFor, type WriterLane } from './writer-lane';
 import { Reader } from './reader';
 import { ReplicaSet } from './replicas';
+import { FleetCheck } from './fleet-check';
 
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
 export const VALIDATION_SKIP_WINDOW_MS = 500;
 const SQL_IN_EVENTS_MAX = 200;
+/** How long past statementTimeoutMs the pool waits for the server's own cancellation before it gives up on the connection. */
+const STATEMENT_TIMEOUT_GRACE_MS = 1000;
 
 export interface AcquireOptions {
   signal?: AbortSignal;
@@ -58,6 +62,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   private onDrained: (() => void) | undefined;
   private readonly replicas: ReplicaSet | undefined;
   private readonly readView: Reader;
+  private readonly fleetCheck: FleetCheck;
 
   constructor(options: PoolOptions = {}) {
     super();
@@ -66,6 +71,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     this.logger = options.logger ?? defaultLogger;
     this.adapter = adapterFactoryFor(this.config.scheme)(this.config);
     this.lane = this.adapter.writerLaneKey ? writerLaneFor(this.adapter.writerLaneKey) : undefined;
+    this.fleetCheck = new FleetCheck(this.config, this.adapter, this.logger);
     this.connector = new Connector(this.adapter, {
       poolName: this.name,
       maskedUrl: this.config.url,
@@ -96,24 +102,32 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
 
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
     if (opts?.readOnly && this.replicas) return this.readView.query<R>(sql, params, opts);
-    return this.accepted(() => this.queryNow<R>(sql, params, opts));
+    if (this.closing) return Promise.reject(new PoolClosedError(this.name));
+    return this.queryNow<R>(sql, params, opts);
   }
 
-  private async queryNow<R>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
-    const leave = this.lane && !isReadOnlySql(sql) ? await this.enterLane(opts) : undefined;
+  /**
+   * The hot path, one async frame: counted in flight like accepted() counts (from its first,
+   * synchronous line to its end), an idle connection taken without a promise, released as soon
+   * as the query settles.
+   */
+  private async queryNow<R>(sql: string, params: readonly unknown[] | undefined, opts: QueryOptions | undefined): Promise<QueryResult<R>> {
+    this.inFlight++;
+    let leave: (() => void) | undefined;
+    let conn: Connection | undefined;
+    let failure: unknown;
     try {
-      const conn = await this.acquireConnection(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
-      let failure: unknown;
-      try {
-        return await this.runQuery<R>(conn, sql, params, opts?.timeoutMs);
-      } catch (err) {
-        failure = err;
-        throw err;
-      } finally {
-        this.releaseConnection(conn, failure);
-      }
+      if (this.lane && !isReadOnlySql(sql)) leave = await this.enterLane(opts);
+      const taken = this.acquireNow(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
+      conn = taken instanceof Promise ? await taken : taken;
+      return await this.runQuery<R>(conn, sql, params, opts?.timeoutMs);
+    } catch (err) {
+      failure = err;
+      throw err;
     } finally {
+      if (conn !== undefined) this.releaseConnection(conn, failure);
       leave?.();
+      this.settledInFlight();
     }
   }
 
@@ -128,9 +142,19 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   }
 
   acquire(opts?: AcquireOptions): Promise<PooledConnection> {
-    return this.accepted(() =>
-      this.acquireConnection(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal).then((conn) => new PooledConnection(this, conn)),
-    );
+    if (this.closing) return Promise.reject(new PoolClosedError(this.name));
+    return this.acquireLease(opts);
+  }
+
+  /** acquire() counted in flight as accepted() counts, without its closure and extra promise. */
+  private async acquireLease(opts: AcquireOptions | undefined): Promise<PooledConnection> {
+    this.inFlight++;
+    try {
+      const taken = this.acquireNow(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
+      return new PooledConnection(this, taken instanceof Promise ? await taken : taken);
+    } finally {
+      this.settledInFlight();
+    }
   }
 
   async withConnection<T>(fn: (conn: PooledConnection) => Promise<T>, opts?: AcquireOptions): Promise<T> {
@@ -205,6 +229,11 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     return this.closing;
   }
 
+  /** @internal Borrowed plus waiting, per slot: how the read router compares replicas, without stats()' percentiles. */
+  get load(): number {
+    return (this.borrowed.size + this.engine.pending) / this.config.max;
+  }
+
   /**
    * Drains: refuses new work at once, rejects waiters, lets borrowed connections finish until
    * timeoutMs, then destroys every connection. Idempotent; leaves no timer behind.
@@ -224,10 +253,12 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   private accepted<T>(work: () => Promise<T>): Promise<T> {
     if (this.closing) return Promise.reject(new PoolClosedError(this.name));
     this.inFlight++;
-    return work().finally(() => {
-      this.inFlight--;
-      if (this.closing) this.checkDrained();
-    });
+    return work().finally(() => this.settledInFlight());
+  }
+
+  private settledInFlight(): void {
+    this.inFlight--;
+    if (this.closing) this.checkDrained();
   }
 
   private checkDrained(): void {
@@ -236,6 +267,20 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
 
   /** @internal */
   acquireConnection(timeoutMs: number, signal?: AbortSignal): Promise<Connection> {
+    try {
+      const taken = this.acquireNow(timeoutMs, signal);
+      return taken instanceof Promise ? taken : Promise.resolve(taken);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Takes a connection. An idle one, when nobody is waiting, comes back synchronously: no promise,
+   * no closure, no timer. Otherwise the caller waits in the engine's queue (sharing the pool's one
+   * deadline timer).
+   */
+  private acquireNow(timeoutMs: number, signal?: AbortSignal): Connection | Promise<Connection> {
     if (this.stopped) return Promise.reject(new PoolClosedError(this.name));
     const { maxWaiting } = this.config;
     if (maxWaiting > 0 && this.engine.waitingForRelease >= maxWaiting) {
@@ -243,12 +288,13 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       return Promise.reject(new PoolQueueFullError(this.name, maxWaiting));
     }
     const startedAt = Date.now();
+    const idle = signal?.aborted ? undefined : this.engine.takeIdle();
+    if (idle !== undefined) return this.admit(idle, startedAt, timeoutMs, signal, startedAt);
     return this.engine.take(timeoutMs, signal).then((conn) => this.admit(conn, startedAt, timeoutMs, signal));
   }
 
   /** The hot path: a healthy connection used moments ago goes straight out, with no round-trip. */
-  private admit(conn: Connection, startedAt: number, timeoutMs: number, signal?: AbortSignal): Connection | Promise<Connection> {
-    const now = Date.now();
+  private admit(conn: Connection, startedAt: number, timeoutMs: number, signal?: AbortSignal, now = Date.now()): Connection | Promise<Connection> {
     if (
       retirementReason(conn, this.config.maxUses, now) === undefined &&
       (!this.config.testOnAcquire || now - conn.lastUsedAt < VALIDATION_SKIP_WINDOW_MS)
@@ -320,13 +366,30 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     const started = performance.now();
     try {
       const running = this.adapter.query<R>(conn.raw, sql, params);
-      return await (timeoutMs && timeoutMs > 0 && !this.adapter.synchronous ? this.bounded(conn, running, timeoutMs) : running);
+      const limitMs = timeoutMs ?? this.clientStatementTimeoutMs;
+      return await (limitMs > 0 && !this.adapter.synchronous ? this.bounded(conn, running, limitMs) : running);
     } catch (err) {
       if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
       throw err;
     } finally {
       this.recordQuery(conn, sql, performance.now() - started);
     }
+  }
+
+  /**
+   * statementTimeoutMs is enforced by the server, which cancels the statement and keeps the
+   * connection. A server that stopped answering (a dropped network path) cancels nothing, so the
+   * pool gives up on its own a little later and destroys the connection: no caller and no slot
+   * waits forever on a silent socket. 0 when statementTimeoutMs is off.
+   */
+  private get clientStatementTimeoutMs(): number {
+    const { statementTimeoutMs } = this.config;
+    return statementTimeoutMs > 0 ? statementTimeoutMs + Math.min(statementTimeoutMs, STATEMENT_TIMEOUT_GRACE_MS) : 0;
+  }
+
+  private boundedByStatementTimeout<T>(conn: Connection, running: Promise<T>): Promise<T> {
+    const limitMs = this.clientStatementTimeoutMs;
+    return limitMs > 0 && !this.adapter.synchronous ? this.bounded(conn, running, limitMs) : running;
   }
 
   private bounded<T>(conn: Connection, running: Promise<T>, timeoutMs: number): Promise<T> {
@@ -383,6 +446,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     } catch (err) {
       conn.broken ??= err;
       this.engine.retire(conn, 'transaction');
+      this.reportError(err, 'rollback on release');
     }
   }
 
@@ -402,6 +466,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       acquireConnection: (timeoutMs: number, signal?: AbortSignal) => this.acquireConnection(timeoutMs, signal),
       releaseConnection: (conn: Connection, err?: unknown) => this.releaseConnection(conn, err),
       lease: (conn: Connection) => new PooledConnection(this, conn, true),
+      bounded: <T>(conn: Connection, running: Promise<T>) => this.boundedByStatementTimeout(conn, running),
     };
   }
 
@@ -415,12 +480,14 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       conn.broken ??= err;
       // An idle connection that broke goes now, not when someone next asks for it.
       if (conn.borrowedAt === 0) this.engine.evictIdle();
+      this.reportError(err, 'idle connection');
     });
     const durationMs = performance.now() - started;
     this.recorder.counters.created++;
     this.recorder.connect.record(durationMs);
     this.tracker?.recordCreate(durationMs);
     this.emit('connect', { pool: this.name, connectionId: conn.id, durationMs });
+    await this.fleetCheck.afterConnect(raw);
     return conn;
   }
 
@@ -431,9 +498,17 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     this.emit('destroy', { pool: this.name, connectionId: conn.id, reason, ...(error ? { error } : {}) });
     try {
       await this.adapter.close(conn.raw);
-    } catch {
+    } catch (err) {
       // Closing a dead connection fails as often as not; it is gone either way.
+      this.logger.debug({ pool: this.name, connectionId: conn.id, err: err instanceof Error ? err.message : String(err) }, 'lifeguard: close failed');
     }
+  }
+
+  /** A failure the pool handled on its own, in the background: told to listeners, never thrown. */
+  private reportError(err: unknown, context: string): void {
+    const error = redactError(err instanceof Error ? err : new Error(String(err)), configSecrets(this.config));
+    this.emit('error', { pool: this.name, error, context });
+    this.logger.debug({ pool: this.name, context, err: error.message }, 'lifeguard: background error handled');
   }
 
   private onCreateError(err: unknown): void {

@@ -1,6 +1,6 @@
 import type { Adapter, TransactionOptions } from '../adapters/contract';
 import type { Connection } from './connection';
-import { TransactionOutcomeUnknownError } from './errors';
+import { QueryTimeoutError, TransactionOutcomeUnknownError } from './errors';
 import type { PooledConnection } from './lease';
 
 export interface TransactionHost {
@@ -10,19 +10,29 @@ export interface TransactionHost {
   acquireConnection(timeoutMs: number, signal?: AbortSignal): Promise<Connection>;
   releaseConnection(conn: Connection, err?: unknown): void;
   lease(conn: Connection): PooledConnection;
+  /**
+   * Bounds BEGIN, COMMIT and ROLLBACK like any statement (statementTimeoutMs plus a grace): a
+   * server that stopped answering must not hold the transaction, and its connection, forever.
+   * Past the bound the connection is marked broken and the promise rejects with QueryTimeoutError.
+   */
+  bounded<T>(conn: Connection, running: Promise<T>): Promise<T>;
 }
 
 type Options = TransactionOptions & { timeoutMs?: number; signal?: AbortSignal };
 
-/** Errors raised at or after COMMIT: the transaction may have been applied, so never retried. */
-const afterCommit = new WeakSet<object>();
+/** COMMIT was sent and its fate is unknown: never retried, whatever `retries` says. */
+const outcomeUnknown = new WeakSet<object>();
+/** The connection died before COMMIT was sent: the server rolled back, a retry is safe. */
+const lostBeforeCommit = new WeakSet<object>();
 
 /**
  * BEGIN, the caller's function, COMMIT; ROLLBACK on any error. Serialization failures and
- * deadlocks (the adapter's isRetryable) are retried up to `retries` times with backoff, each time
- * on a fresh BEGIN; nothing is retried once COMMIT was sent. A COMMIT that fails because the
- * connection broke surfaces as TransactionOutcomeUnknownError; a ROLLBACK that fails destroys the
- * connection. On embedded files, write transactions go through the single-writer lane.
+ * deadlocks (the adapter's isRetryable), including those reported by COMMIT itself (the server
+ * then rolled back), and connections lost before COMMIT was sent, are retried up to `retries`
+ * times with backoff, each time on a fresh BEGIN. A COMMIT whose connection broke or whose answer
+ * never came surfaces as TransactionOutcomeUnknownError and is never retried: it may have been
+ * applied. A ROLLBACK that fails, or a connection that broke, destroys the connection. On
+ * embedded files, write transactions go through the single-writer lane.
  */
 export async function runTransaction<T>(host: TransactionHost, fn: (tx: PooledConnection) => Promise<T>, opts: Options): Promise<T> {
   const retries = Math.max(0, opts.retries ?? 0);
@@ -30,12 +40,15 @@ export async function runTransaction<T>(host: TransactionHost, fn: (tx: PooledCo
     try {
       return await attemptOnce(host, fn, opts);
     } catch (err) {
-      const retryable =
-        attempt < retries && typeof err === 'object' && err !== null && !afterCommit.has(err) && host.adapter.isRetryable?.(err) === true;
-      if (!retryable) throw err;
+      if (attempt >= retries || !mayRetry(host, err)) throw err;
       await sleep(Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random()));
     }
   }
+}
+
+function mayRetry(host: TransactionHost, err: unknown): boolean {
+  if (typeof err !== 'object' || err === null || outcomeUnknown.has(err)) return false;
+  return lostBeforeCommit.has(err) || host.adapter.isRetryable?.(err) === true;
 }
 
 async function attemptOnce<T>(host: TransactionHost, fn: (tx: PooledConnection) => Promise<T>, opts: Options): Promise<T> {
@@ -44,27 +57,8 @@ async function attemptOnce<T>(host: TransactionHost, fn: (tx: PooledConnection) 
     const conn = await host.acquireConnection(opts.timeoutMs ?? host.acquireTimeoutMs, opts.signal);
     let failure: unknown;
     try {
-      await host.adapter.begin(conn.raw, opts);
-      let result: T;
-      try {
-        result = await fn(host.lease(conn));
-      } catch (err) {
-        await rollbackOrBreak(host, conn);
-        throw err;
-      }
-      try {
-        await host.adapter.commit(conn.raw);
-      } catch (err) {
-        if (host.adapter.isBroken(conn.raw, err)) {
-          const unknown = new TransactionOutcomeUnknownError(err);
-          afterCommit.add(unknown);
-          throw unknown;
-        }
-        // The server refused the COMMIT and rolled back; make sure nothing is left open.
-        await rollbackOrBreak(host, conn);
-        if (typeof err === 'object' && err !== null) afterCommit.add(err);
-        throw err;
-      }
+      const result = await beforeCommit(host, conn, fn, opts);
+      await commit(host, conn);
       return result;
     } catch (err) {
       failure = err;
@@ -77,9 +71,43 @@ async function attemptOnce<T>(host: TransactionHost, fn: (tx: PooledConnection) 
   }
 }
 
-async function rollbackOrBreak(host: TransactionHost, conn: Connection): Promise<void> {
+/** BEGIN and the caller's function; on failure, ROLLBACK (or give the connection up). */
+async function beforeCommit<T>(host: TransactionHost, conn: Connection, fn: (tx: PooledConnection) => Promise<T>, opts: Options): Promise<T> {
   try {
-    await host.adapter.rollback(conn.raw);
+    await host.bounded(conn, host.adapter.begin(conn.raw, opts));
+    return await fn(host.lease(conn));
+  } catch (err) {
+    if (conn.broken === undefined && host.adapter.isBroken(conn.raw, err)) conn.broken = err;
+    await rollbackOrBreak(host, conn);
+    // A timeout says the database is slow, not gone: retrying would pile more work on it.
+    if (conn.broken !== undefined && !(err instanceof QueryTimeoutError) && typeof err === 'object' && err !== null) lostBeforeCommit.add(err);
+    throw err;
+  }
+}
+
+async function commit(host: TransactionHost, conn: Connection): Promise<void> {
+  try {
+    await host.bounded(conn, host.adapter.commit(conn.raw));
+  } catch (err) {
+    if (conn.broken !== undefined || host.adapter.isBroken(conn.raw, err)) {
+      conn.broken ??= err;
+      const unknown = new TransactionOutcomeUnknownError(err);
+      outcomeUnknown.add(unknown);
+      throw unknown;
+    }
+    // The server answered COMMIT with an error: it rolled back, so the outcome is known and a
+    // serialization failure raised at COMMIT may be retried. Make sure nothing is left open.
+    await rollbackOrBreak(host, conn);
+    throw err;
+  }
+}
+
+async function rollbackOrBreak(host: TransactionHost, conn: Connection): Promise<void> {
+  // A broken connection is destroyed, and the server rolls back when its session ends; sending
+  // ROLLBACK down a dead (or silent) socket would only wait.
+  if (conn.broken !== undefined) return;
+  try {
+    await host.bounded(conn, host.adapter.rollback(conn.raw));
   } catch (err) {
     // A connection whose ROLLBACK failed may still hold the transaction: never reuse it.
     conn.broken ??= err;

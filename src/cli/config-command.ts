@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { SETTINGS, resolveConfig } from '../config';
+import { configurationReference } from '../config/reference';
 import type { ResolvedConfig } from '../config/types';
 import { addPoolFlags, describeOrigin, poolOptionsFrom, type PoolFlags } from './pool-flags';
 import { formatTable, printJson, printLines } from './output';
@@ -11,6 +12,7 @@ import { EXIT, type ExitCode } from './exit-codes';
 
 interface ConfigFlags extends PoolFlags {
   json?: boolean;
+  reference?: boolean;
 }
 
 export interface ConfigEntry {
@@ -18,16 +20,25 @@ export interface ConfigEntry {
   source: string;
   /** The variable, parameter, flag or preset that set it. */
   origin: string;
+  /** The canonical environment variable for it, with the pool's prefix. */
+  variable?: string;
+  doc?: string;
 }
 
 export function registerConfigCommand(program: Command, finish: (code: ExitCode) => void): void {
   addPoolFlags(program.command('config'))
     .description('print the resolved configuration, each value with its source (secrets masked); opens no connection')
     .option('--json', 'print JSON')
+    .option('--reference', 'print the configuration reference (every variable, alias, unit and default) as Markdown')
     .action((flags: ConfigFlags) => finish(configAction(flags)));
 }
 
 function configAction(flags: ConfigFlags): ExitCode {
+  if (flags.reference) {
+    // The same generator as docs/configuration.md: the printed reference cannot drift from it.
+    process.stdout.write(configurationReference());
+    return EXIT.ok;
+  }
   const config = resolveConfig(poolOptionsFrom(flags));
   const entries = configEntries(config, flags);
   if (flags.json) printJson({ pool: config.name, scheme: config.scheme, settings: entries });
@@ -43,12 +54,22 @@ export function configEntries(config: ResolvedConfig, flags: PoolFlags, env: Rec
   };
   if (config.workload) entries.workload = { value: config.workload, source: config.sources.workload ?? 'env', origin: describeOrigin(config, 'workload') };
   for (const spec of SETTINGS) {
-    entries[spec.key] = { value: config[spec.key], source: config.sources[spec.key] ?? 'default', origin: describeOrigin(config, spec.key) };
+    entries[spec.key] = {
+      value: config[spec.key],
+      source: config.sources[spec.key] ?? 'default',
+      origin: describeOrigin(config, spec.key),
+      variable: withPrefix(spec.env[0].name, flags.prefix ?? 'DB_'),
+      doc: spec.doc,
+    };
   }
   entries.authToken = config.authToken
     ? { value: String(config.authToken), source: 'secret', origin: 'set (masked)' }
     : { value: null, source: 'default', origin: 'not set' };
   return entries;
+}
+
+function withPrefix(name: string, prefix: string): string {
+  return name.startsWith('DB_') ? prefix + name.slice(3) : name;
 }
 
 function urlOrigin(flags: PoolFlags, env: Record<string, string | undefined>): { source: string; origin: string } {

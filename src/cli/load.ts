@@ -45,8 +45,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const progress = () => ({ elapsedMs: Math.min(performance.now() - started, options.durationMs), durationMs: options.durationMs, operations: latencies.length, errors });
   const ticker = options.onProgress ? setInterval(() => options.onProgress?.(progress()), options.progressEveryMs ?? 100) : undefined;
 
+  const breather = new Breather();
   const caller = async (id: number) => {
     for (let i = 0; performance.now() < stopAt; i++) {
+      await breather.pause();
       const opStarted = performance.now();
       try {
         await options.operation(id, i);
@@ -69,6 +71,29 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   options.onProgress?.({ ...progress(), elapsedMs: options.durationMs });
   const operations = latencies.length;
   return { elapsedMs, operations, errors, errorsByCode, errorSamples, latencyMs: percentilesOf(latencies), perSecond: operations / (elapsedMs / 1000) };
+}
+
+/**
+ * An embedded database answers inside the call (DRIVER-NOTES: libsql `file:` is synchronous), so
+ * callers can chain promises for seconds without the event loop reaching its timers: no progress
+ * bar, no housekeeping. Every BREATHE_EVERY_MS all callers park on one timer, which lets the loop
+ * run its timers once, then go on. On a server the I/O already yields and this costs one check.
+ */
+const BREATHE_EVERY_MS = 50;
+
+class Breather {
+  private nextAt = performance.now() + BREATHE_EVERY_MS;
+  private parked: Promise<void> | undefined;
+
+  pause(): Promise<void> | undefined {
+    if (this.parked) return this.parked;
+    if (performance.now() < this.nextAt) return undefined;
+    this.parked = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => {
+      this.parked = undefined;
+      this.nextAt = performance.now() + BREATHE_EVERY_MS;
+    });
+    return this.parked;
+  }
 }
 
 export interface AcquireWaits {

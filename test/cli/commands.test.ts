@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recommendPoolSize } from '../../src';
+import { configurationReference } from '../../src/config/reference';
 import { parseJson, runCli } from './run-cli';
 
 let dir: string;
@@ -20,7 +21,7 @@ describe('lifeguard help and usage errors', () => {
   it('lists every command and the exit codes, and exits 0', () => {
     const run = runCli(['--help']);
     expect(run.status).toBe(0);
-    for (const command of ['config', 'check', 'size', 'bench']) expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['config', 'check', 'size', 'bench', 'serve']) expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect(run.stdout).toContain('2  usage: bad flags');
   });
 
@@ -66,6 +67,21 @@ describe('lifeguard config', () => {
     }
   });
 
+  it('prints the configuration reference generated from the settings table, the same text as docs/configuration.md', () => {
+    const run = runCli(['config', '--reference']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(configurationReference());
+    expect(run.stdout).toContain('### `max`');
+  });
+
+  it('names the canonical variable of each setting, with the pool prefix', () => {
+    const run = runCli(['config', '--json', '--prefix', 'ORDERS_'], { ORDERS_URL: fileUrl, ORDERS_POOL_MAX: '4' });
+    expect(run.status).toBe(0);
+    const out = parseJson<{ settings: Record<string, { value: unknown; origin: string; variable: string }> }>(run);
+    expect(out.settings.max).toMatchObject({ value: 4, origin: 'env ORDERS_POOL_MAX', variable: 'ORDERS_POOL_MAX' });
+    expect(out.settings.url).toMatchObject({ origin: 'env ORDERS_URL' });
+  });
+
   it('exits 2 naming the variable when the environment is wrong, or when no URL is set', () => {
     const bad = runCli(['config'], { DATABASE_URL: fileUrl, DB_POOL_MAX: 'lots' });
     expect(bad.status).toBe(2);
@@ -82,6 +98,13 @@ describe('lifeguard check on an embedded file', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/health\s+healthy \(/);
     expect(run.stdout).toMatch(/server\s+libsql 3\.\d+\.\d+/);
+  });
+
+  it('works the same on a better-sqlite3 file (sqlite: URL)', () => {
+    const run = runCli(['check', '--url', `sqlite:${join(dir, 'better.db')}`]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/health\s+healthy/);
+    expect(run.stdout).toMatch(/server\s+sqlite 3\.\d+/);
   });
 
   it('reports unhealthy with the reason and exits 1 when the database cannot be opened', () => {

@@ -33,6 +33,13 @@ export class FakeDatabase {
   commitError: Error | undefined;
   rollbackError: Error | undefined;
   maxOpenSeen = 0;
+  /** Every query takes at least this long (slow-query tests with any SQL text). */
+  queryDelayMs = 0;
+  /** What serverInfo() reports as max_connections; undefined: the server does not say. */
+  serverMaxConnections: number | undefined;
+  /** When set, serverInfo() fails with it. */
+  serverInfoError: Error | undefined;
+  serverInfoCalls = 0;
 
   adapter(): Adapter<FakeRaw> {
     return this.makeAdapter(this);
@@ -70,6 +77,7 @@ export class FakeDatabase {
         if (!raw.open) throw Object.assign(new Error('connection closed'), { code: 'ECONNRESET' });
         const sleep = /^sleep (\d+)$/.exec(sql);
         if (sleep) await new Promise((r) => setTimeout(r, Number(sleep[1])));
+        if (db.queryDelayMs > 0) await new Promise((r) => setTimeout(r, db.queryDelayMs));
         if (sql === 'fail') throw Object.assign(new Error('syntax error'), { code: 'ESYNTAX' });
         if (sql === 'break') {
           raw.broken = true;
@@ -105,6 +113,11 @@ export class FakeDatabase {
       },
       inTransaction(raw) {
         return raw.inTx;
+      },
+      async serverInfo() {
+        db.serverInfoCalls++;
+        if (db.serverInfoError) throw db.serverInfoError;
+        return { version: 'fake', maxConnections: db.serverMaxConnections, openConnections: db.open.size };
       },
     };
   }

@@ -6,9 +6,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
-import { freePort, makeOwnedTempDir, serverUserIds } from './pg-cluster';
+import { makeOwnedTempDir, serverUserIds } from './pg-cluster';
+import { freePort, waitForPort } from './ports';
 
 const CANDIDATES = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer'];
 
@@ -38,6 +38,11 @@ export class PgBouncer {
 
   url(query = ''): string {
     return `postgres://postgres@127.0.0.1:${this.port}/${this.database}${query ? `?${query}` : ''}`;
+  }
+
+  /** PgBouncer's admin console: SHOW CLIENTS, SHOW SERVERS, SHOW POOLS (simple queries only). */
+  adminUrl(): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/pgbouncer`;
   }
 
   static async start(options: PgBouncerOptions): Promise<PgBouncer> {
@@ -94,6 +99,8 @@ function config(options: PgBouncerOptions, at: { dir: string; port: number; data
     `pool_mode = ${options.poolMode ?? 'transaction'}`,
     `default_pool_size = ${options.defaultPoolSize ?? 5}`,
     'max_client_conn = 100',
+    // The admin console (database "pgbouncer") for SHOW CLIENTS and the like.
+    `admin_users = ${decodeURIComponent(upstream.username || 'postgres')}`,
     // What libpq-based tools send; statement_timeout stays refused, as in a default install (see docs/pgbouncer.md).
     'ignore_startup_parameters = extra_float_digits',
     `logfile = ${join(dir, 'pgbouncer.log')}`,
@@ -104,22 +111,4 @@ function config(options: PgBouncerOptions, at: { dir: string; port: number; data
 
 function runAsPostgres(): { uid?: number; gid?: number } {
   return serverUserIds() ?? {};
-}
-
-async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`it exited with code ${child.exitCode}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`port ${port} not open after ${timeoutMs} ms`);
 }

@@ -91,6 +91,27 @@ describeBouncer('behind PgBouncer in transaction mode', () => {
     }
   });
 
+  it('loses a named prepared statement when the next execution lands on another server connection', async () => {
+    const pool = open({ max: 2 });
+    const holder = await pool.acquire();
+    const other = await pool.acquire();
+    const named = { name: uniqueName('q'), text: 'SELECT pg_backend_pid() AS pid' };
+    const client = other.raw as { query(q: { name: string; text: string }): Promise<{ rows: { pid: number }[] }> };
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1');
+      const prepared = await client.query(named);
+      await holder.query('COMMIT');
+      // pg remembers it prepared the statement on this client and only executes it now; PgBouncer
+      // sends that to the holder's server connection (LIFO), which never saw it.
+      await expect(client.query(named)).rejects.toThrow(`prepared statement "${named.name}" does not exist`);
+      expect(prepared.rows).toHaveLength(1);
+    } finally {
+      holder.release();
+      other.release();
+    }
+  });
+
   it('passes application_name through, so the server still lists the pool by name', async () => {
     const pool = open({ applicationName: 'lifeguard-bounced' });
     const row = await pool.query<{ name: string }>("SELECT current_setting('application_name') AS name");

@@ -1,3 +1,5 @@
+import { Registry } from 'prom-client';
+import { ConfigError, registerPoolMetrics } from '../../src';
 import type { ReadRoutedEvent } from '../../src/reader';
 import { fakeDatabase, type FakeDatabase } from '../helpers/fake-adapter';
 import { closeFakePools, fakePool, sleep } from '../helpers/pools';
@@ -176,6 +178,20 @@ describe('read replicas', () => {
     expect(first.config.readReplicaUrls).toEqual([]);
   });
 
+  it('rejects a replica URL it cannot use at createPool, naming the replica setting and never the password', () => {
+    const { urls } = replicas(1);
+    expect(() => fakePool({ readReplicaUrls: [urls[0], `${urls[0]}?max=0&password=x`] })).toThrow(ConfigError);
+    let error: unknown;
+    try {
+      fakePool({ readReplicaUrls: ['postgres://app:s3cret@replica/db?max=lots'] });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/^Read replica 1 \(postgres:\/\/app:\[redacted\]@replica\/db\?max=lots\) is not usable: .*max/);
+    expect((error as Error).message).not.toContain('s3cret');
+  });
+
   it('closes the replica pools with the primary', async () => {
     const { dbs, urls } = replicas(2);
     const { pool } = fakePool({ readReplicaUrls: urls });
@@ -184,5 +200,21 @@ describe('read replicas', () => {
     expect(pool.replicaPools.every((p) => p.isClosed)).toBe(true);
     expect(dbs.every((d) => d.open.size === 0)).toBe(true);
     await expect(pool.reader().query('SELECT')).rejects.toMatchObject({ code: 'POOL_CLOSED' });
+  });
+
+  it('exports each replica pool’s metrics under its own pool_name, and keeps health about the primary', async () => {
+    const { dbs, urls } = replicas(1);
+    const { pool } = fakePool({ readReplicaUrls: urls, name: 'orders' });
+    const registry = new Registry();
+    for (const p of [pool, ...pool.replicaPools]) registerPoolMetrics(p, registry);
+    await pool.reader().query('SELECT');
+    const text = await registry.metrics();
+    expect(text).toMatch(/db_client_connection_count\{[^}]*pool_name="orders:replica-1"[^}]*\} 1/);
+    stop(dbs[0]);
+    await pool.reader().query('SELECT');
+    // A replica out of rotation must not take every instance out of the load balancer with it.
+    const health = await pool.health();
+    expect(health.status).toBe('healthy');
+    expect(health.pool.reads?.replicas[0].healthy).toBe(false);
   });
 });

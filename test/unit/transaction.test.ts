@@ -58,6 +58,54 @@ describe('transaction()', () => {
     expect(calls).toBe(1);
   });
 
+  it('retries on a fresh connection when the connection is lost before COMMIT was sent', async () => {
+    const { pool, db } = fakePool({ max: 1 });
+    let calls = 0;
+    const result = await pool.transaction(
+      async (tx) => {
+        calls++;
+        if (calls === 1) await tx.query('break');
+        return (await tx.query('select')).rows[0];
+      },
+      { retries: 2 },
+    );
+    expect(calls).toBe(2);
+    expect(result).toEqual({ connectionId: 2 });
+    expect(db.connects).toBe(2);
+  });
+
+  it('retries a serialization failure reported by COMMIT itself: the server rolled back', async () => {
+    const { pool, db } = fakePool({ max: 1 });
+    db.commitError = Object.assign(new Error('could not serialize access'), { code: 'ESERIAL' });
+    let calls = 0;
+    await pool.transaction(
+      async () => {
+        calls++;
+        if (calls === 2) db.commitError = undefined;
+      },
+      { retries: 3 },
+    );
+    expect(calls).toBe(2);
+  });
+
+  it('does not retry a query that timed out inside the transaction, and destroys its connection', async () => {
+    const { pool, db } = fakePool({ max: 1 });
+    let calls = 0;
+    const err = await pool
+      .transaction(
+        async (tx) => {
+          calls++;
+          await tx.query('sleep 200', [], { timeoutMs: 20 });
+        },
+        { retries: 3 },
+      )
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'QUERY_TIMEOUT' });
+    expect(calls).toBe(1);
+    await settle();
+    expect(db.open.size).toBe(0);
+  });
+
   it('destroys the connection when ROLLBACK fails', async () => {
     const { pool, db } = fakePool({ max: 1 });
     db.rollbackError = new Error('rollback failed');

@@ -4,8 +4,9 @@
  *
  *  - cutAll():      every open socket is reset (RST) on both sides, as when a NAT or load balancer
  *                   drops its state or the server host reboots;
- *  - blackhole():   bytes stop flowing in both directions but no socket is closed (a firewall that
- *                   silently drops packets): new connections are accepted and hear nothing either;
+ *  - blackhole():   bytes stop flowing but no socket is closed (a firewall that silently drops
+ *                   packets): new connections are accepted and hear nothing either. With
+ *                   'toClient', requests still reach the server and only its answers are lost;
  *  - setLatencyMs(): every chunk is delayed, in order;
  *  - refuseNew():   the listener closes, so new connections get ECONNREFUSED; open ones keep working;
  *  - resume():      back to a healthy path (existing blackholed sockets stay as they are).
@@ -17,6 +18,8 @@ interface Link {
   server: net.Socket;
 }
 
+type Direction = 'toServer' | 'toClient';
+
 /** Delivers chunks to one socket, each no earlier than `latencyMs` after it arrived, in order. */
 class DelayedWriter {
   private lastDueAt = 0;
@@ -24,10 +27,15 @@ class DelayedWriter {
   constructor(
     private readonly target: net.Socket,
     private readonly proxy: TcpProxy,
+    private readonly direction: Direction,
   ) {}
 
+  private get dropping(): boolean {
+    return this.proxy.blackholed === 'both' || this.proxy.blackholed === this.direction;
+  }
+
   push(chunk: Buffer): void {
-    if (this.proxy.blackholed) return; // dropped on the floor, like a packet
+    if (this.dropping) return; // dropped on the floor, like a packet
     const latencyMs = this.proxy.latencyMs;
     if (latencyMs <= 0 && this.lastDueAt <= Date.now()) {
       this.write(chunk);
@@ -39,13 +47,13 @@ class DelayedWriter {
   }
 
   private write(chunk: Buffer): void {
-    if (!this.target.destroyed && !this.proxy.blackholed) this.target.write(chunk);
+    if (!this.target.destroyed && !this.dropping) this.target.write(chunk);
   }
 }
 
 export class TcpProxy {
   latencyMs = 0;
-  blackholed = false;
+  blackholed: Direction | 'both' | false = false;
   /** Connections accepted since start, in total. */
   accepted = 0;
   private readonly links = new Set<Link>();
@@ -87,8 +95,8 @@ export class TcpProxy {
     return count;
   }
 
-  blackhole(): void {
-    this.blackholed = true;
+  blackhole(direction: Direction | 'both' = 'both'): void {
+    this.blackholed = direction;
   }
 
   setLatencyMs(ms: number): void {
@@ -133,8 +141,8 @@ export class TcpProxy {
     const server = net.connect(this.targetPort, this.targetHost);
     const link: Link = { client, server };
     this.links.add(link);
-    const toServer = new DelayedWriter(server, this);
-    const toClient = new DelayedWriter(client, this);
+    const toServer = new DelayedWriter(server, this, 'toServer');
+    const toClient = new DelayedWriter(client, this, 'toClient');
     client.on('data', (chunk: Buffer) => toServer.push(chunk));
     server.on('data', (chunk: Buffer) => toClient.push(chunk));
     // Either side closing or failing takes the other down with it, as a real TCP path would.

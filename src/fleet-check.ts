@@ -1,0 +1,50 @@
+import type { Adapter } from '../adapters/contract';
+import type { Logger, ResolvedConfig } from './config/types';
+import { fleetBudget, fleetWarning } from './sizing';
+
+/** The server question must not hold up the first caller for long; past this, no answer, no warning. */
+const SERVER_INFO_TIMEOUT_MS = 2000;
+
+/**
+ * Once per pool, on its first connection: asks the server for max_connections (the adapter's
+ * serverInfo) and logs ONE warning when `max × instances` plus the reserved connections would not
+ * fit. Never an error and never repeated: sizing is the operator's decision, and a pool that works
+ * today must keep working. A server that cannot answer is noted at debug level and left alone.
+ */
+export class FleetCheck {
+  private checked = false;
+
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly adapter: Adapter<unknown>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Runs on the connection before it is first handed out, so it never races the caller on it. */
+  async afterConnect(raw: unknown): Promise<void> {
+    if (this.checked || this.adapter.serverInfo === undefined) return;
+    this.checked = true;
+    const { name, max, instances } = this.config;
+    try {
+      const info = await withinTimeout(this.adapter.serverInfo(raw), SERVER_INFO_TIMEOUT_MS);
+      if (info?.maxConnections === undefined) return;
+      const budget = fleetBudget({ serverMaxConnections: info.maxConnections, instances, database: this.adapter.name });
+      const warning = fleetWarning(max, budget);
+      if (warning === undefined) return;
+      this.logger.warn(
+        { pool: name, max, instances, serverMaxConnections: budget.serverMaxConnections, reservedConnections: budget.reservedConnections, perInstance: budget.perInstance },
+        `lifeguard: ${warning}`,
+      );
+    } catch (err) {
+      this.logger.debug({ pool: name, err: err instanceof Error ? err.message : String(err) }, 'lifeguard: could not read max_connections; fleet sizing not checked');
+    }
+  }
+}
+
+function withinTimeout<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
