@@ -48,8 +48,24 @@ export function mysqlRefusedTls(err: unknown): boolean {
   return errorCode(err) === 'HANDSHAKE_NO_SSL_SUPPORT';
 }
 
-/** The account or server demands TLS (sslMode allow tried plain first): 3159 secure transport required, 1045 with REQUIRE SSL. */
+/**
+ * The account or server may demand TLS (sslMode allow tried plain first): MySQL says 3159 secure
+ * transport required. MariaDB 10.11 answers a plain connection refused by require_secure_transport
+ * or REQUIRE SSL with 1045 Access denied, the same as a wrong password (seen on a private mariadbd,
+ * test/integration/tls-mariadb.test.ts), so 1045 earns the one TLS retry too, as libpq's allow does
+ * after any failed plain attempt.
+ */
 export function mysqlRequiresTls(err: unknown): boolean {
   const errno = (err as { errno?: unknown } | null)?.errno;
-  return errno === 3159 || /secure transport|require.*ssl/i.test(errorMessage(err));
+  return errno === 3159 || errno === 1045 || /secure transport|require.*ssl/i.test(errorMessage(err));
+}
+
+/** Adds to a plain-text connection's 1045 that it may be TLS the server wants, which MariaDB does not say. */
+export function explainPlainTextRefusal(err: unknown): unknown {
+  const errno = (err as { errno?: unknown } | null)?.errno;
+  if (errno === 1045 && err instanceof Error) {
+    err.message +=
+      ' (the connection did not use TLS: a server with require_secure_transport=ON or an account with REQUIRE SSL refuses it with this same error; if so, set sslMode to require, verify-ca or verify-full)';
+  }
+  return err;
 }

@@ -2,7 +2,7 @@ import type { Connection, ConnectionOptions, FieldPacket, ResultSetHeader } from
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { Adapter, AdapterFactory, QueryResult, ServerInfo } from './contract';
 import { loadDriver } from './load-driver';
-import { isBrokenMysqlError, isRetryableMysqlError, mysqlRefusedTls, mysqlRequiresTls } from './mysql-errors';
+import { explainPlainTextRefusal, isBrokenMysqlError, isRetryableMysqlError, mysqlRefusedTls, mysqlRequiresTls } from './mysql-errors';
 import { parseServerUrl } from './server-url';
 import { readTlsFiles, tlsPlanFor } from './tls';
 import { mysqlBeginSql } from './transaction-sql';
@@ -128,7 +128,7 @@ export const createMysqlAdapter: AdapterFactory = (config) => {
       try {
         return await open(first, signal);
       } catch (err) {
-        if (tlsPlan.fallback === undefined || signal.aborted) throw err;
+        if (tlsPlan.fallback === undefined || signal.aborted) throw first === false ? explainPlainTextRefusal(err) : err;
         if (first !== false && mysqlRefusedTls(err)) {
           plainOnly = true;
           return open(false, signal);

@@ -9,9 +9,11 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync, appendFileSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports';
+
+export { freePort } from './ports';
 
 export const PG_BIN_DIR = process.env.TEST_PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
 const RUN_AS_ROOT = process.getuid?.() === 0;
@@ -181,20 +183,6 @@ export function makeOwnedTempDir(label: string): string {
   const ids = serverUserIds();
   if (ids) chownSync(dir, ids.uid, ids.gid);
   return dir;
-}
-
-/** A loopback port nobody listens on right now (the kernel picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function asPostgres(command: string, args: string[]): [string, string[]] {
