@@ -9,6 +9,7 @@ import { registerBenchCommand } from './bench-command';
 import { registerCheckCommand } from './check-command';
 import { registerConfigCommand } from './config-command';
 import { EXIT, type ExitCode } from './exit-codes';
+import { registerServeCommand } from './serve-command';
 import { registerSizeCommand } from './size-command';
 
 const EXIT_CODES_HELP = `
@@ -32,6 +33,7 @@ export function buildProgram(finish: (code: ExitCode) => void): Command {
   registerCheckCommand(program, finish);
   registerSizeCommand(program, finish);
   registerBenchCommand(program, finish);
+  registerServeCommand(program, finish);
   return program;
 }
 

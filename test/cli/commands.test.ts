@@ -21,7 +21,7 @@ describe('lifeguard help and usage errors', () => {
   it('lists every command and the exit codes, and exits 0', () => {
     const run = runCli(['--help']);
     expect(run.status).toBe(0);
-    for (const command of ['config', 'check', 'size', 'bench']) expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['config', 'check', 'size', 'bench', 'serve']) expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect(run.stdout).toContain('2  usage: bad flags');
   });
 
@@ -98,6 +98,13 @@ describe('lifeguard check on an embedded file', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/health\s+healthy \(/);
     expect(run.stdout).toMatch(/server\s+libsql 3\.\d+\.\d+/);
+  });
+
+  it('works the same on a better-sqlite3 file (sqlite: URL)', () => {
+    const run = runCli(['check', '--url', `sqlite:${join(dir, 'better.db')}`]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/health\s+healthy/);
+    expect(run.stdout).toMatch(/server\s+sqlite 3\.\d+/);
   });
 
   it('reports unhealthy with the reason and exits 1 when the database cannot be opened', () => {
