@@ -40,6 +40,11 @@ export class PgBouncer {
     return `postgres://postgres@127.0.0.1:${this.port}/${this.database}${query ? `?${query}` : ''}`;
   }
 
+  /** PgBouncer's admin console: SHOW CLIENTS, SHOW SERVERS, SHOW POOLS (simple queries only). */
+  adminUrl(): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/pgbouncer`;
+  }
+
   static async start(options: PgBouncerOptions): Promise<PgBouncer> {
     const binary = pgbouncerBinary();
     if (!binary) throw new Error('pgbouncer is not installed (apt-get install pgbouncer)');
@@ -94,6 +99,8 @@ function config(options: PgBouncerOptions, at: { dir: string; port: number; data
     `pool_mode = ${options.poolMode ?? 'transaction'}`,
     `default_pool_size = ${options.defaultPoolSize ?? 5}`,
     'max_client_conn = 100',
+    // The admin console (database "pgbouncer") for SHOW CLIENTS and the like.
+    `admin_users = ${decodeURIComponent(upstream.username || 'postgres')}`,
     // What libpq-based tools send; statement_timeout stays refused, as in a default install (see docs/pgbouncer.md).
     'ignore_startup_parameters = extra_float_digits',
     `logfile = ${join(dir, 'pgbouncer.log')}`,

@@ -1,3 +1,5 @@
+import { Registry } from 'prom-client';
+import { registerPoolMetrics } from '../../src';
 import type { ReadRoutedEvent } from '../../src/reader';
 import { fakeDatabase, type FakeDatabase } from '../helpers/fake-adapter';
 import { closeFakePools, fakePool, sleep } from '../helpers/pools';
@@ -184,5 +186,21 @@ describe('read replicas', () => {
     expect(pool.replicaPools.every((p) => p.isClosed)).toBe(true);
     expect(dbs.every((d) => d.open.size === 0)).toBe(true);
     await expect(pool.reader().query('SELECT')).rejects.toMatchObject({ code: 'POOL_CLOSED' });
+  });
+
+  it('exports each replica pool’s metrics under its own pool_name, and keeps health about the primary', async () => {
+    const { dbs, urls } = replicas(1);
+    const { pool } = fakePool({ readReplicaUrls: urls, name: 'orders' });
+    const registry = new Registry();
+    for (const p of [pool, ...pool.replicaPools]) registerPoolMetrics(p, registry);
+    await pool.reader().query('SELECT');
+    const text = await registry.metrics();
+    expect(text).toMatch(/db_client_connection_count\{[^}]*pool_name="orders:replica-1"[^}]*\} 1/);
+    stop(dbs[0]);
+    await pool.reader().query('SELECT');
+    // A replica out of rotation must not take every instance out of the load balancer with it.
+    const health = await pool.health();
+    expect(health.status).toBe('healthy');
+    expect(health.pool.reads?.replicas[0].healthy).toBe(false);
   });
 });
