@@ -1,0 +1,4 @@
+import { runContractSuite } from './suite';
+import { libsqlTarget } from './targets';
+
+runContractSuite(libsqlTarget());

@@ -1,0 +1,4 @@
+import { runContractSuite } from './suite';
+import { mysqlTarget } from './targets';
+
+runContractSuite(mysqlTarget());

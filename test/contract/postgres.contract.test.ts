@@ -1,0 +1,4 @@
+import { runContractSuite } from './suite';
+import { postgresTarget } from './targets';
+
+runContractSuite(postgresTarget());

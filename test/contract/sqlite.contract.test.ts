@@ -1,0 +1,4 @@
+import { runContractSuite } from './suite';
+import { sqliteTarget } from './targets';
+
+runContractSuite(sqliteTarget());
