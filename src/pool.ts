@@ -211,6 +211,11 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     return this.closing;
   }
 
+  /** @internal Borrowed plus waiting, per slot: how the read router compares replicas, without stats()' percentiles. */
+  get load(): number {
+    return (this.borrowed.size + this.engine.pending) / this.config.max;
+  }
+
   /**
    * Drains: refuses new work at once, rejects waiters, lets borrowed connections finish until
    * timeoutMs, then destroys every connection. Idempotent; leaves no timer behind.
