@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, printed as markdown tables of medians and ratios measured in
  * one run. BENCH_SMOKE=1 (CI) runs each for a fraction of a second so the harness never rots; it
- * reports, it never fails on a slow machine. Select suites with --only engine,postgres,mysql,embedded,load;
+ * reports, it never fails on a slow machine. Select suites with --only engine,postgres,mysql,embedded,load,metrics;
  * `--runs 3` repeats everything and ends with every table as medians across the runs.
  */
 import * as os from 'node:os';
@@ -12,6 +12,7 @@ import { benchEmbedded } from './embedded';
 import { benchLoad, printLoadMediansOfRuns } from './load';
 import { benchMysql } from './mysql';
 import { benchPostgres } from './postgres';
+import { benchMetrics } from './metrics';
 import { printMediansOfRuns } from './report';
 
 const SUITES: Record<string, (plan: typeof FULL) => Promise<void>> = {
@@ -20,6 +21,7 @@ const SUITES: Record<string, (plan: typeof FULL) => Promise<void>> = {
   mysql: benchMysql,
   embedded: benchEmbedded,
   load: benchLoad,
+  metrics: benchMetrics,
 };
 
 async function main(): Promise<void> {
