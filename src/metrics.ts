@@ -94,6 +94,15 @@ function prometheusTracker(state: RegistryState, poolName: string): MetricsTrack
 }
 
 function createState(prom: Prom, registry: PromClient.Registry, options: PoolMetricsOptions): RegistryState {
+  // Checked before anything is registered, so a clash leaves the registry as it was.
+  const taken = Object.values(PROMETHEUS).find((name) => registry.getSingleMetric(name) !== undefined);
+  if (taken !== undefined) {
+    throw new ConfigError(
+      'registry',
+      `The metrics registry already has a metric named "${taken}" that this registerPoolMetrics did not create ` +
+        '(another library, or a second copy of lifeguard). Give lifeguard a Registry of its own and combine them with Registry.merge().',
+    );
+  }
   const pools = new Map<string, Pool>();
   const seen = new Map<Pool, Map<string, number>>();
   const registers = [registry];
