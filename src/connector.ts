@@ -1,6 +1,6 @@
 import type { Adapter } from '../adapters/contract';
 import { ConnectionError } from './errors';
-import { redactError, redactText, type Secret } from './secret';
+import { isError, redactError, redactText, type Secret } from './secret';
 import { ConnectGate } from './backoff';
 
 export interface ConnectorOptions {
@@ -96,7 +96,7 @@ export class Connector<Raw> {
 
   /** Driver messages sometimes echo the URL; make sure no secret rides along in the error. */
   private redact(err: unknown): unknown {
-    if (err instanceof Error) return redactError(err, this.options.secrets);
+    if (isError(err)) return redactError(err, this.options.secrets);
     return new ConnectionError(redactText(String(err), this.options.secrets));
   }
 }

@@ -25,11 +25,19 @@ import { DeadlineTracker } from './deadlines';
 
 interface PooledResource<T> {
   obj: T;
+  allocate(): void;
+}
+
+/** The part of generic-pool's ResourceLoan that release() and destroy() use. */
+interface Loan<T> {
+  pooledResource: PooledResource<T>;
+  resolve(): void;
 }
 
 /** generic-pool 3.9 internals this module relies on; the version is pinned in package.json. */
 interface GenericPoolInternals<T> {
   _availableObjects: { length: number; shift(): PooledResource<T> | undefined };
+  _resourceLoans: Map<T, Loan<T>>;
   _factoryCreateOperations: Set<Promise<unknown>>;
   _factoryDestroyOperations: Set<Promise<unknown>>;
   _draining: boolean;
@@ -139,6 +147,22 @@ export class Engine<Raw> {
   }
 
   /**
+   * Hands over an idle connection at once, or undefined when none is idle or callers are already
+   * waiting (they go first). This is generic-pool's own dispatch (_dispatchPooledResourceToNextWaitingClient)
+   * without the two promises, the Deferreds and the queue round-trip of acquire(): the loan is
+   * recorded exactly as generic-pool records it, so release(), destroy(), `borrowed` and the
+   * evictor see a connection taken here like any other.
+   */
+  takeIdle(): Connection<Raw> | undefined {
+    const available = this.internals._availableObjects;
+    if (available.length === 0 || this.queue.length > 0 || this.internals._draining) return undefined;
+    const resource = available.shift() as PooledResource<Connection<Raw>>;
+    this.internals._resourceLoans.set(resource.obj, { pooledResource: resource, resolve: loanSettled });
+    resource.allocate();
+    return resource.obj;
+  }
+
+  /**
    * Waiters that no idle, opening or still-openable connection will serve: they wait for a
    * release. This, not `pending`, is what maxWaiting bounds; on a cold pool every caller is
    * briefly pending while its own connection opens.
@@ -227,6 +251,9 @@ export class Engine<Raw> {
     await this.destroyIdle('drain');
   }
 }
+
+/** generic-pool resolves a loan's promise on release; nothing here waits on it. */
+function loanSettled(): void {}
 
 async function settled(operations: Set<Promise<unknown>>): Promise<void> {
   await Promise.all([...operations].map((op) => op.catch(() => undefined)));

@@ -6,9 +6,10 @@ import { loadOptionalPackage } from './optional-package';
 import type { Pool } from './pool';
 import { liveStats } from './live-stats';
 import { COUNTER_FEEDS, type CounterFeed } from './metric-counters';
+import { PoolHistogram } from './bucket-histogram';
 
 type Prom = typeof PromClient;
-type Histogram = PromClient.Histogram<'pool_name'>;
+type Histogram = PoolHistogram;
 
 export interface PoolMetricsOptions {
   /** Histogram boundaries for wait, create and use times, in seconds. */
@@ -80,13 +81,16 @@ export function registerPoolMetrics(pool: Pool, registry?: PromClient.Registry, 
 }
 
 function prometheusTracker(state: RegistryState, poolName: string): MetricsTracker {
-  const labels = { pool_name: poolName };
-  const { create, wait, use, operation } = state.histograms;
+  // Each series is looked up once here, not per observation (see PoolHistogram).
+  const create = state.histograms.create.seriesFor(poolName);
+  const wait = state.histograms.wait.seriesFor(poolName);
+  const use = state.histograms.use.seriesFor(poolName);
+  const operation = state.histograms.operation.seriesFor(poolName);
   return {
-    recordCreate: (ms) => create.observe(labels, ms / 1000),
-    recordWait: (ms) => wait.observe(labels, ms / 1000),
-    recordUse: (ms) => use.observe(labels, ms / 1000),
-    recordOperation: (ms) => operation.observe(labels, ms / 1000),
+    recordCreate: (ms) => create.observe(ms / 1000),
+    recordWait: (ms) => wait.observe(ms / 1000),
+    recordUse: (ms) => use.observe(ms / 1000),
+    recordOperation: (ms) => operation.observe(ms / 1000),
   };
 }
 
@@ -105,8 +109,12 @@ function createState(prom: Prom, registry: PromClient.Registry, options: PoolMet
         for (const pool of pools.values()) this.set({ pool_name: pool.name }, read(liveStats(pool)));
       },
     });
-  const histogram = (name: string, help: string, buckets: readonly number[]) =>
-    new prom.Histogram({ name, help, labelNames: ['pool_name'], buckets: [...buckets], registers });
+  const histogram = (name: string, help: string, buckets: readonly number[]) => {
+    const metric = new PoolHistogram(name, help, buckets);
+    // A custom metric (name, help, type, get, reset), which prom-client's Registry renders as its own.
+    for (const registry of registers) registry.registerMetric(metric as unknown as PromClient.Metric);
+    return metric;
+  };
   const poolBuckets = options.poolBucketsSeconds ?? POOL_DURATION_BUCKETS_SECONDS;
   const histograms = {
     create: histogram(PROMETHEUS.createTime, 'Time it took to open a connection, in seconds.', poolBuckets),
@@ -139,7 +147,7 @@ function createState(prom: Prom, registry: PromClient.Registry, options: PoolMet
     gauge(PROMETHEUS.idleMax, 'The most idle connections the pool keeps open (max: idle ones are capped by the pool size only).', (s) => s.max),
     gauge(PROMETHEUS.pendingRequests, 'Callers waiting for a connection right now.', (s) => s.pending),
     ...counters.values(),
-    ...Object.values(histograms),
+    ...(Object.values(histograms) as unknown as PromClient.Metric[]),
   ];
   const state: RegistryState = { pools, unregister: new Map(), metrics, histograms, counters, seen };
   states.set(registry, state);

@@ -102,24 +102,32 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
 
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
     if (opts?.readOnly && this.replicas) return this.readView.query<R>(sql, params, opts);
-    return this.accepted(() => this.queryNow<R>(sql, params, opts));
+    if (this.closing) return Promise.reject(new PoolClosedError(this.name));
+    return this.queryNow<R>(sql, params, opts);
   }
 
-  private async queryNow<R>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
-    const leave = this.lane && !isReadOnlySql(sql) ? await this.enterLane(opts) : undefined;
+  /**
+   * The hot path, one async frame: counted in flight like accepted() counts (from its first,
+   * synchronous line to its end), an idle connection taken without a promise, released as soon
+   * as the query settles.
+   */
+  private async queryNow<R>(sql: string, params: readonly unknown[] | undefined, opts: QueryOptions | undefined): Promise<QueryResult<R>> {
+    this.inFlight++;
+    let leave: (() => void) | undefined;
+    let conn: Connection | undefined;
+    let failure: unknown;
     try {
-      const conn = await this.acquireConnection(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
-      let failure: unknown;
-      try {
-        return await this.runQuery<R>(conn, sql, params, opts?.timeoutMs);
-      } catch (err) {
-        failure = err;
-        throw err;
-      } finally {
-        this.releaseConnection(conn, failure);
-      }
+      if (this.lane && !isReadOnlySql(sql)) leave = await this.enterLane(opts);
+      const taken = this.acquireNow(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
+      conn = taken instanceof Promise ? await taken : taken;
+      return await this.runQuery<R>(conn, sql, params, opts?.timeoutMs);
+    } catch (err) {
+      failure = err;
+      throw err;
     } finally {
+      if (conn !== undefined) this.releaseConnection(conn, failure);
       leave?.();
+      this.settledInFlight();
     }
   }
 
@@ -134,9 +142,19 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   }
 
   acquire(opts?: AcquireOptions): Promise<PooledConnection> {
-    return this.accepted(() =>
-      this.acquireConnection(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal).then((conn) => new PooledConnection(this, conn)),
-    );
+    if (this.closing) return Promise.reject(new PoolClosedError(this.name));
+    return this.acquireLease(opts);
+  }
+
+  /** acquire() counted in flight as accepted() counts, without its closure and extra promise. */
+  private async acquireLease(opts: AcquireOptions | undefined): Promise<PooledConnection> {
+    this.inFlight++;
+    try {
+      const taken = this.acquireNow(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
+      return new PooledConnection(this, taken instanceof Promise ? await taken : taken);
+    } finally {
+      this.settledInFlight();
+    }
   }
 
   async withConnection<T>(fn: (conn: PooledConnection) => Promise<T>, opts?: AcquireOptions): Promise<T> {
@@ -211,6 +229,11 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     return this.closing;
   }
 
+  /** @internal Borrowed plus waiting, per slot: how the read router compares replicas, without stats()' percentiles. */
+  get load(): number {
+    return (this.borrowed.size + this.engine.pending) / this.config.max;
+  }
+
   /**
    * Drains: refuses new work at once, rejects waiters, lets borrowed connections finish until
    * timeoutMs, then destroys every connection. Idempotent; leaves no timer behind.
@@ -230,10 +253,12 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   private accepted<T>(work: () => Promise<T>): Promise<T> {
     if (this.closing) return Promise.reject(new PoolClosedError(this.name));
     this.inFlight++;
-    return work().finally(() => {
-      this.inFlight--;
-      if (this.closing) this.checkDrained();
-    });
+    return work().finally(() => this.settledInFlight());
+  }
+
+  private settledInFlight(): void {
+    this.inFlight--;
+    if (this.closing) this.checkDrained();
   }
 
   private checkDrained(): void {
@@ -242,6 +267,20 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
 
   /** @internal */
   acquireConnection(timeoutMs: number, signal?: AbortSignal): Promise<Connection> {
+    try {
+      const taken = this.acquireNow(timeoutMs, signal);
+      return taken instanceof Promise ? taken : Promise.resolve(taken);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Takes a connection. An idle one, when nobody is waiting, comes back synchronously: no promise,
+   * no closure, no timer. Otherwise the caller waits in the engine's queue (sharing the pool's one
+   * deadline timer).
+   */
+  private acquireNow(timeoutMs: number, signal?: AbortSignal): Connection | Promise<Connection> {
     if (this.stopped) return Promise.reject(new PoolClosedError(this.name));
     const { maxWaiting } = this.config;
     if (maxWaiting > 0 && this.engine.waitingForRelease >= maxWaiting) {
@@ -249,12 +288,13 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       return Promise.reject(new PoolQueueFullError(this.name, maxWaiting));
     }
     const startedAt = Date.now();
+    const idle = signal?.aborted ? undefined : this.engine.takeIdle();
+    if (idle !== undefined) return this.admit(idle, startedAt, timeoutMs, signal, startedAt);
     return this.engine.take(timeoutMs, signal).then((conn) => this.admit(conn, startedAt, timeoutMs, signal));
   }
 
   /** The hot path: a healthy connection used moments ago goes straight out, with no round-trip. */
-  private admit(conn: Connection, startedAt: number, timeoutMs: number, signal?: AbortSignal): Connection | Promise<Connection> {
-    const now = Date.now();
+  private admit(conn: Connection, startedAt: number, timeoutMs: number, signal?: AbortSignal, now = Date.now()): Connection | Promise<Connection> {
     if (
       retirementReason(conn, this.config.maxUses, now) === undefined &&
       (!this.config.testOnAcquire || now - conn.lastUsedAt < VALIDATION_SKIP_WINDOW_MS)

@@ -1,7 +1,7 @@
 import type { Logger, PoolOptions, PoolSettings, ResolvedConfig } from './config/types';
 import { resolveConfig } from './config';
 import { SETTINGS } from './config/options';
-import { ConnectionError } from './errors';
+import { ConfigError, ConnectionError } from './errors';
 import type { Pool } from './pool';
 import type { PoolStats } from './stats';
 
@@ -73,8 +73,7 @@ export class Replica {
 
   /** Callers in flight or waiting, per connection slot: the least busy replica gets the next read. */
   get load(): number {
-    const stats = this.pool.stats();
-    return (stats.active + stats.pending) / stats.max;
+    return this.pool.load;
   }
 }
 
@@ -183,7 +182,13 @@ export class ReplicaSet {
  */
 function replicaPoolOptions(primary: ResolvedConfig, options: PoolOptions, url: string, index: number): PoolOptions {
   const name = `${primary.name.slice(0, 50)}:replica-${index + 1}`;
-  const ownUrlSettings = resolveConfig({ url, env: {}, name }).sources;
+  let ownUrlSettings: ResolvedConfig['sources'];
+  try {
+    ownUrlSettings = resolveConfig({ url, env: {}, name }).sources;
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new ConfigError(primary.origins.readReplicaUrls ?? 'readReplicaUrls', `Read replica ${index + 1} (${primary.readReplicaUrls[index]}) is not usable: ${why}`);
+  }
   const inherited: Partial<Record<keyof PoolSettings, unknown>> = {};
   for (const { key } of SETTINGS) {
     if (ownUrlSettings[key] !== 'url') inherited[key] = primary[key];

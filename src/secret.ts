@@ -1,4 +1,4 @@
-import { inspect } from 'node:util';
+import { inspect, types } from 'node:util';
 
 const REDACTED = '[redacted]';
 
@@ -84,7 +84,7 @@ function maskUnparsed(url: string): string {
  * message, and is what util.inspect prints) and, down the chain, its causes. Returns the same error.
  */
 export function redactError<E>(err: E, secrets: readonly (Secret | string | undefined)[], depth = 0): E {
-  if (!(err instanceof Error) || depth > 5) return err;
+  if (!isError(err) || depth > 5) return err;
   const message = redactText(err.message, secrets);
   if (message !== err.message) err.message = message;
   if (typeof err.stack === 'string') {
@@ -93,6 +93,14 @@ export function redactError<E>(err: E, secrets: readonly (Secret | string | unde
   }
   if (err.cause !== undefined) redactError(err.cause, secrets, depth + 1);
   return err;
+}
+
+/**
+ * An Error from any realm: errors raised by node:net inside a vm context (jest runs tests in one)
+ * fail `instanceof Error`, and must not lose their message, code and cause because of it.
+ */
+export function isError(err: unknown): err is Error {
+  return err instanceof Error || types.isNativeError(err);
 }
 
 /** The secret parts of a database URL: the whole URL and its password, decoded. */

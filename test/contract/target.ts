@@ -9,8 +9,10 @@ export interface KnownConnection {
 
 /**
  * Everything the contract suite needs to know about one database. A new adapter is done when a
- * target for it passes `runContractSuite`. To run the PostgreSQL suite through a proxy, call
- * `postgresTarget({ url, label, adminUrl })` with the proxy's URL.
+ * target for it passes `runContractSuite`. To run the PostgreSQL suite through a proxy that keeps
+ * one backend per client, call `postgresTarget({ url, label, adminUrl })` with the proxy's URL.
+ * Behind a transaction-mode pooler pg_backend_pid() no longer names a client connection (five
+ * tests fail that way); pgbouncer.contract.test.ts has a target that asks PgBouncer instead.
  */
 export interface ContractTarget {
   /** Names the suite: 'postgres', 'postgres via pgbouncer', ... */

@@ -106,4 +106,16 @@ describePgCluster('read replicas on a real PostgreSQL streaming replica', () => 
     expect(after.rows[0].port).toBe(replica.port);
     expect(events).toEqual([`down ${pool.name}:replica-1`, `up ${pool.name}:replica-1`]);
   });
+
+  it('answers a read from the primary when the replica crashes under it', async () => {
+    const before = await pool.reader().query<ServerRow>(WHO_ANSWERS);
+    expect(before.rows[0].in_recovery).toBe(true);
+    const inFlight = pool.reader().query<ServerRow>(`SELECT pg_sleep(0.5), ${WHO_ANSWERS.slice('SELECT '.length)}`);
+    await sleep(150);
+    // immediate: backends are killed mid-query, as in a crash.
+    await replica.stopServer('immediate');
+    const answered = await inFlight;
+    expect(answered.rows[0]).toMatchObject({ in_recovery: false, port: primary.port });
+    expect(pool.stats().reads!.replicas[0].healthy).toBe(false);
+  });
 });

@@ -110,7 +110,7 @@ describeServer('TLS to MariaDB, verified end to end', () => {
     expect(error).toBeInstanceOf(PoolTimeoutError);
     // MariaDB refuses with its generic 1045; the adapter adds that TLS may be what is missing.
     expect(reason).toMatch(/Access denied .* \(the connection did not use TLS: .*set sslMode to require/);
-    const warm = await open('disable', '127.0.0.1', undefined, { min: 1 }).warmup().catch((err: unknown) => err);
+    const warm = await open('disable', '127.0.0.1', undefined, { min: 1, acquireTimeoutMs: 700 }).warmup().catch((err: unknown) => err);
     expect(warm).toBeInstanceOf(ConnectionError);
     expect((warm as Error).message).toMatch(/could not open its 1 warm connections .*the connection did not use TLS/);
   });

@@ -111,7 +111,7 @@ describePgCluster('TLS to PostgreSQL, verified end to end', () => {
     expect(error).toBeInstanceOf(PoolTimeoutError);
     expect((error as Error).message).toMatch(/Last connection failure: no pg_hba\.conf entry .* no encryption/);
     expect(reason).toMatch(/no pg_hba\.conf entry .* no encryption/);
-    const warm = await open('disable', '127.0.0.1', undefined, { min: 1 }).warmup().catch((err: unknown) => err);
+    const warm = await open('disable', '127.0.0.1', undefined, { min: 1, acquireTimeoutMs: 700 }).warmup().catch((err: unknown) => err);
     expect(warm).toBeInstanceOf(ConnectionError);
     expect((warm as Error).message).toMatch(/could not open its 1 warm connections .* no encryption/);
   });

@@ -46,7 +46,7 @@ describe('acquire timeout', () => {
     const { pool, db } = fakePool({ max: 4, acquireTimeoutMs: 2000 });
     db.connectError = new Error('refused');
     await Promise.all(Array.from({ length: 8 }, () => pool.acquire().catch(() => undefined)));
-    // 2 s against a dead database: a handful of attempts (100 ms doubling, 1 s cap), never hundreds.
+    // 2 s against a dead database: a handful of attempts (100 ms doubling, 500 ms cap), never hundreds.
     expect(db.connects).toBeGreaterThanOrEqual(3);
     expect(db.connects).toBeLessThanOrEqual(12);
   });

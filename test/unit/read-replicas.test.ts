@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { registerPoolMetrics } from '../../src';
+import { ConfigError, registerPoolMetrics } from '../../src';
 import type { ReadRoutedEvent } from '../../src/reader';
 import { fakeDatabase, type FakeDatabase } from '../helpers/fake-adapter';
 import { closeFakePools, fakePool, sleep } from '../helpers/pools';
@@ -176,6 +176,20 @@ describe('read replicas', () => {
     expect(first.config.acquireTimeoutMs).toBe(1234);
     expect(second.config.max).toBe(7);
     expect(first.config.readReplicaUrls).toEqual([]);
+  });
+
+  it('rejects a replica URL it cannot use at createPool, naming the replica setting and never the password', () => {
+    const { urls } = replicas(1);
+    expect(() => fakePool({ readReplicaUrls: [urls[0], `${urls[0]}?max=0&password=x`] })).toThrow(ConfigError);
+    let error: unknown;
+    try {
+      fakePool({ readReplicaUrls: ['postgres://app:s3cret@replica/db?max=lots'] });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/^Read replica 1 \(postgres:\/\/app:\[redacted\]@replica\/db\?max=lots\) is not usable: .*max/);
+    expect((error as Error).message).not.toContain('s3cret');
   });
 
   it('closes the replica pools with the primary', async () => {
