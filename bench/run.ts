@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, printed as markdown tables of medians and ratios measured in
  * one run. BENCH_SMOKE=1 (CI) runs each for a fraction of a second so the harness never rots; it
- * reports, it never fails on a slow machine. Select suites with --only engine,postgres,mysql,embedded,load.
+ * reports, it never fails on a slow machine. Select suites with --only engine,postgres,mysql,embedded,load,metrics.
  */
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import { benchEmbedded } from './embedded';
 import { benchLoad } from './load';
 import { benchMysql } from './mysql';
 import { benchPostgres } from './postgres';
+import { benchMetrics } from './metrics';
 
 const SUITES: Record<string, (plan: typeof FULL) => Promise<void>> = {
   engine: benchEngine,
@@ -18,6 +19,7 @@ const SUITES: Record<string, (plan: typeof FULL) => Promise<void>> = {
   mysql: benchMysql,
   embedded: benchEmbedded,
   load: benchLoad,
+  metrics: benchMetrics,
 };
 
 async function main(): Promise<void> {

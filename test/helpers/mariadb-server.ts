@@ -30,6 +30,16 @@ export function mysqlUserIds(): { uid: number; gid: number } | undefined {
   };
 }
 
+const running = new Set<{ child: ChildProcess; dir: string }>();
+
+// A test that throws before its afterAll must not leave the server running on the shared machine.
+process.once('exit', () => {
+  for (const { child, dir } of running) {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 export class MariadbServer {
   private exited: Promise<void>;
 
@@ -38,7 +48,14 @@ export class MariadbServer {
     readonly port: number,
     private readonly child: ChildProcess,
   ) {
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    const entry = { child, dir: rootDir };
+    running.add(entry);
+    this.exited = new Promise((resolve) =>
+      child.once('exit', () => {
+        running.delete(entry);
+        resolve();
+      }),
+    );
   }
 
   url(database = 'mysql', query = ''): string {

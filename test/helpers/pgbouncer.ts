@@ -24,6 +24,16 @@ export interface PgBouncerOptions {
   defaultPoolSize?: number;
 }
 
+const running = new Set<{ child: ChildProcess; dir: string }>();
+
+// A test that throws before its afterAll must not leave the server running on the shared machine.
+process.once('exit', () => {
+  for (const { child, dir } of running) {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 export class PgBouncer {
   private exited: Promise<void>;
 
@@ -33,7 +43,14 @@ export class PgBouncer {
     readonly database: string,
     private readonly child: ChildProcess,
   ) {
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    const entry = { child, dir: dir };
+    running.add(entry);
+    this.exited = new Promise((resolve) =>
+      child.once('exit', () => {
+        running.delete(entry);
+        resolve();
+      }),
+    );
   }
 
   url(query = ''): string {
