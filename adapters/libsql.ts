@@ -15,6 +15,8 @@ export interface LibsqlConnection {
   readonly client: Client;
   /** The open transaction, if any; queries go through it while it is open. */
   tx: Transaction | undefined;
+  /** Set when a BEGIN failed: the client is unusable for transactions from then on (see begin). */
+  beginFailed?: unknown;
 }
 
 type LibsqlModule = { createClient(config: LibsqlConfig): Client };
@@ -128,7 +130,16 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
 
     async begin(conn, opts: TransactionOptions) {
       if (conn.tx) throw new Error('libsql connection already has an open transaction');
-      conn.tx = await conn.client.transaction(opts.readOnly ? 'read' : 'write');
+      try {
+        conn.tx = await conn.client.transaction(opts.readOnly ? 'read' : 'write');
+      } catch (err) {
+        // @libsql/client 0.18 on a file: after a BEGIN that failed (SQLITE_BUSY from a writer in
+        // another process), every later COMMIT on that client fails with "SQLITE_BUSY: cannot
+        // commit transaction - SQL statements in progress". The client is retired; a retry gets a
+        // fresh one (test/faults/transactions-mysql-sqlite.test.ts).
+        conn.beginFailed = err;
+        throw err;
+      }
     },
 
     async commit(conn) {
@@ -164,7 +175,7 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
     },
 
     isBroken(conn, err) {
-      return conn.client.closed || isBrokenLibsqlError(err);
+      return conn.client.closed || conn.beginFailed !== undefined || isBrokenLibsqlError(err);
     },
 
     isRetryable: isRetryableLibsqlError,

@@ -109,7 +109,7 @@ async function embeddedMarker(conn: { query: (sql: string) => Promise<{ rows: un
   return rows[0].id;
 }
 
-function embeddedTarget(label: string, scheme: 'file' | 'sqlite', close: (raw: unknown) => void, isOpen: (raw: unknown) => boolean): ContractTarget {
+export function embeddedTarget(label: string, scheme: string, close: (raw: unknown) => void, isOpen: (raw: unknown) => boolean): ContractTarget {
   let dir: string | undefined;
   return {
     label,
