@@ -58,6 +58,11 @@ export interface Adapter<Raw = unknown> {
   /** True while the connection is inside a transaction the caller left open. */
   inTransaction?(raw: Raw): boolean;
   serverInfo?(raw: Raw): Promise<ServerInfo>;
+  /**
+   * On a read replica: how far it is behind its primary, in ms (0 when it has replayed all it
+   * received). Undefined when the server is not a replica or cannot tell.
+   */
+  replicationLagMs?(raw: Raw): Promise<number | undefined>;
 }
 
 /** Builds an adapter for one resolved configuration. Loading the driver happens here, lazily. */

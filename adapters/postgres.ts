@@ -150,6 +150,19 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
       const row = result.rows[0];
       return { version: row.version, maxConnections: row.max_connections, openConnections: row.open_connections };
     },
+
+    async replicationLagMs(client) {
+      // Caught up when everything received has been replayed: an idle primary sends nothing, and
+      // now() - last replay time would otherwise grow while the replica is perfectly current.
+      const result = await client.query<{ lag_ms: number | null }>(
+        `SELECT CASE WHEN NOT pg_is_in_recovery() THEN NULL
+                     WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+                     ELSE GREATEST(0, EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000)
+                END::float8 AS lag_ms`,
+      );
+      const lag = result.rows[0]?.lag_ms;
+      return lag === null || lag === undefined ? undefined : Number(lag);
+    },
   };
   return adapter as Adapter<unknown>;
 };

@@ -24,6 +24,7 @@ export const {
   DriverMissingError,
   TransactionOutcomeUnknownError,
   QueryTimeoutError,
+  ReplicaLagError,
   TransactionRolledBackError,
   silentLogger,
   recommendPoolSize,

@@ -15,7 +15,8 @@ export type LifeguardErrorCode =
   | 'TRANSACTION_OUTCOME_UNKNOWN'
   | 'QUERY_TIMEOUT'
   | 'TRANSACTION_ROLLED_BACK'
-  | 'PACKAGE_MISSING';
+  | 'PACKAGE_MISSING'
+  | 'REPLICA_LAGGING';
 
 export class LifeguardError extends Error {
   readonly code: LifeguardErrorCode;
@@ -144,5 +145,21 @@ export class PackageMissingError extends LifeguardError {
       cause === undefined ? undefined : { cause },
     );
     this.packageName = packageName;
+  }
+}
+
+/** A read replica is further behind its primary than maxReplicaLagMs allows: it is taken out of rotation. */
+export class ReplicaLagError extends LifeguardError {
+  readonly lagMs: number;
+  readonly maxLagMs: number;
+
+  constructor(replica: string, lagMs: number, maxLagMs: number) {
+    super(
+      'REPLICA_LAGGING',
+      `Read replica ${replica} is ${Math.round(lagMs)} ms behind its primary, more than maxReplicaLagMs ${maxLagMs}; ` +
+        'its reads go to the other replicas or the primary until it catches up.',
+    );
+    this.lagMs = lagMs;
+    this.maxLagMs = maxLagMs;
   }
 }

@@ -27,6 +27,7 @@ export {
   DriverMissingError,
   TransactionOutcomeUnknownError,
   QueryTimeoutError,
+  ReplicaLagError,
   TransactionRolledBackError,
   PackageMissingError,
 } from './errors';

@@ -1,7 +1,7 @@
 import type { Logger, PoolOptions, PoolSettings, ResolvedConfig } from './config/types';
 import { resolveConfig } from './config';
 import { SETTINGS } from './config/options';
-import { ConfigError, ConnectionError } from './errors';
+import { ConfigError, ConnectionError, ReplicaLagError } from './errors';
 import type { Pool } from './pool';
 import type { PoolStats } from './stats';
 
@@ -21,6 +21,8 @@ export interface ReplicaStats {
   failures: number;
   /** Why it was last taken out (never holds a secret). */
   lastError?: string;
+  /** Replication lag at the last check, where maxReplicaLagMs is set and the adapter can measure it. */
+  lagMs?: number;
   pool: PoolStats;
 }
 
@@ -43,6 +45,7 @@ export class Replica {
   reads = 0;
   failures = 0;
   lastError: string | undefined;
+  lagMs: number | undefined;
   private down = new AbortController();
 
   constructor(
@@ -149,10 +152,30 @@ export class ReplicaSet {
     const report = await replica.pool.health();
     if (report.status === 'unhealthy') {
       this.takeOut(replica, new ConnectionError(`health check failed: ${report.error ?? 'unknown error'}`));
+      return;
+    }
+    const lagError = await this.lagError(replica);
+    if (lagError) {
+      this.takeOut(replica, lagError);
     } else if (replica.markUp()) {
       this.host.emit('replicaUp', { pool: this.host.name, replica: replica.pool.name, url: replica.url });
       this.logger.info({ pool: this.host.name, replica: replica.pool.name, url: replica.url }, 'lifeguard: read replica healthy again; reads return to it');
     }
+  }
+
+  /** A ReplicaLagError when the replica is further behind than maxReplicaLagMs; undefined when fine or unmeasurable. */
+  private async lagError(replica: Replica): Promise<Error | undefined> {
+    const maxLagMs = this.host.config.maxReplicaLagMs;
+    const { adapter } = replica.pool;
+    const measure = adapter.replicationLagMs;
+    if (maxLagMs <= 0 || measure === undefined) return undefined;
+    try {
+      replica.lagMs = await replica.pool.withConnection((conn) => measure.call(adapter, conn.raw));
+    } catch (err) {
+      return err instanceof Error ? err : new ConnectionError(String(err));
+    }
+    if (replica.lagMs === undefined || replica.lagMs <= maxLagMs) return undefined;
+    return new ReplicaLagError(replica.url, replica.lagMs, maxLagMs);
   }
 
   stats(): ReadRoutingStats {
@@ -165,6 +188,7 @@ export class ReplicaSet {
         reads: r.reads,
         failures: r.failures,
         ...(r.lastError !== undefined ? { lastError: r.lastError } : {}),
+        ...(r.lagMs !== undefined ? { lagMs: r.lagMs } : {}),
         pool: r.pool.stats(),
       })),
     };

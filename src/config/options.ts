@@ -162,6 +162,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     kind: 'ms',
     doc: 'How often read replicas are health-checked; a replica taken out is retried at this pace (0: the 5 s default).',
   },
+  {
+    key: 'maxReplicaLagMs',
+    env: [ms('DB_MAX_REPLICA_LAG_MS')],
+    urlParams: [],
+    kind: 'ms',
+    doc: 'A read replica further behind its primary than this is taken out until it catches up, where the adapter can measure lag (0: lag not checked).',
+  },
 ];
 
 /** Settings with an environment variable but no PoolSettings key. */

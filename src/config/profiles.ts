@@ -21,6 +21,7 @@ export const DEFAULTS: Tunables = {
   statementTimeoutMs: 0,
   instances: 1,
   replicaCheckIntervalMs: 5000,
+  maxReplicaLagMs: 0,
 };
 
 /**

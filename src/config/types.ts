@@ -36,6 +36,7 @@ export interface PoolSettings {
   readReplicaUrls: string[];
   instances: number;
   replicaCheckIntervalMs: number;
+  maxReplicaLagMs: number;
 }
 
 export interface PoolOptions extends Partial<PoolSettings> {

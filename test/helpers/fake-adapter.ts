@@ -40,6 +40,8 @@ export class FakeDatabase {
   /** When set, serverInfo() fails with it. */
   serverInfoError: Error | undefined;
   serverInfoCalls = 0;
+  /** What replicationLagMs() reports; undefined: not a replica. */
+  replicationLagMs: number | undefined;
 
   adapter(): Adapter<FakeRaw> {
     return this.makeAdapter(this);
@@ -118,6 +120,9 @@ export class FakeDatabase {
         db.serverInfoCalls++;
         if (db.serverInfoError) throw db.serverInfoError;
         return { version: 'fake', maxConnections: db.serverMaxConnections, openConnections: db.open.size };
+      },
+      async replicationLagMs() {
+        return db.replicationLagMs;
       },
     };
   }

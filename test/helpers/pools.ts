@@ -5,9 +5,14 @@ import { fakeDatabase, type FakeDatabase } from './fake-adapter';
 
 const open: Pool[] = [];
 
-/** A pool over a fresh fake database, with test-friendly settings that each test overrides. */
-export function fakePool(options: PoolOptions = {}): { pool: Pool; db: FakeDatabase } {
+/**
+ * A pool over a fresh fake database, with test-friendly settings that each test overrides.
+ * `prepare` sets the database up before the pool exists: a pool with min > 0 connects at once,
+ * so a failure set after createPool would come too late for those first connections.
+ */
+export function fakePool(options: PoolOptions = {}, prepare?: (db: FakeDatabase) => void): { pool: Pool; db: FakeDatabase } {
   const { db, url } = fakeDatabase();
+  prepare?.(db);
   const pool = createPool({
     url,
     env: {},

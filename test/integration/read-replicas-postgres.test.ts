@@ -49,6 +49,7 @@ describePgCluster('read replicas on a real PostgreSQL streaming replica', () => 
       acquireTimeoutMs: 5000,
       connectTimeoutMs: 2000,
       replicaCheckIntervalMs: 200,
+      maxReplicaLagMs: 1000,
     });
     pool.on('replicaDown', (e) => events.push(`down ${e.replica}`));
     pool.on('replicaUp', (e) => events.push(`up ${e.replica}`));
@@ -105,6 +106,31 @@ describePgCluster('read replicas on a real PostgreSQL streaming replica', () => 
     );
     expect(after.rows[0].port).toBe(replica.port);
     expect(events).toEqual([`down ${pool.name}:replica-1`, `up ${pool.name}:replica-1`]);
+  });
+
+  it('takes the replica out while its replay is paused and lagging, and back once it catches up', async () => {
+    events.length = 0;
+    await replica.psql('SELECT pg_wal_replay_pause()');
+    try {
+      await pool.query(`INSERT INTO ${table} VALUES ($1, $2)`, [3, 'written while replay is paused']);
+      // The replica received the WAL but does not replay it: past 1 s behind, it is taken out.
+      await eventually(async () => events.length, (n) => n >= 1);
+      expect(events).toEqual([`down ${pool.name}:replica-1`]);
+      expect(pool.stats().reads!.replicas[0].lagMs).toBeGreaterThan(1000);
+      expect(pool.stats().reads!.replicas[0].lastError).toMatch(/ms behind its primary, more than maxReplicaLagMs 1000/);
+      // Reads now see the new row, because the primary answers them.
+      const fresh = await pool.reader().query<{ note: string } & ServerRow>(`SELECT note, ${WHO_ANSWERS.slice('SELECT '.length)} FROM ${table} WHERE id = 3`);
+      expect(fresh.rows[0]).toMatchObject({ note: 'written while replay is paused', in_recovery: false });
+    } finally {
+      await replica.psql('SELECT pg_wal_replay_resume()');
+    }
+    const back = await eventually(
+      () => pool.reader().query<{ note: string } & ServerRow>(`SELECT note, ${WHO_ANSWERS.slice('SELECT '.length)} FROM ${table} WHERE id = 3`),
+      (r) => r.rows[0]?.in_recovery === true,
+    );
+    expect(back.rows[0].note).toBe('written while replay is paused');
+    expect(events).toEqual([`down ${pool.name}:replica-1`, `up ${pool.name}:replica-1`]);
+    expect(pool.stats().reads!.replicas[0].lagMs).toBe(0);
   });
 
   it('answers a read from the primary when the replica crashes under it', async () => {

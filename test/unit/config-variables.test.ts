@@ -46,6 +46,7 @@ const ENV_CASES: Array<[string, string, string, unknown]> = [
   ['DB_READ_REPLICA_URLS', 'postgres://r1/orders, postgres://r2/orders', 'readReplicaUrls', ['postgres://r1/orders', 'postgres://r2/orders']],
   ['DB_INSTANCES', '6', 'instances', 6],
   ['DB_REPLICA_CHECK_INTERVAL_MS', '1234', 'replicaCheckIntervalMs', 1234],
+  ['DB_MAX_REPLICA_LAG_MS', '2s', 'maxReplicaLagMs', 2000],
 ];
 
 /** [URL parameter, the value set, the key it sets, the value it must produce] */

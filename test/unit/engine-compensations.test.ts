@@ -67,9 +67,12 @@ describe('generic-pool compensations', () => {
   });
 
   it('6. min is restored after connection failures, without anyone asking for a connection', async () => {
-    const { db } = fakePool({ min: 2 });
-    db.connectError = new Error('refused');
+    const { db } = fakePool({ min: 2 }, (fresh) => {
+      fresh.connectError = new Error('refused');
+    });
     await sleep(150);
+    expect(db.connects).toBeGreaterThanOrEqual(2);
+    expect(db.open.size).toBe(0);
     db.connectError = undefined;
     await sleep(1500);
     expect(db.open.size).toBe(2);

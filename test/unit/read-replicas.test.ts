@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { ConfigError, registerPoolMetrics } from '../../src';
+import { ConfigError, ReplicaLagError, registerPoolMetrics } from '../../src';
 import type { ReadRoutedEvent } from '../../src/reader';
 import { fakeDatabase, type FakeDatabase } from '../helpers/fake-adapter';
 import { closeFakePools, fakePool, sleep } from '../helpers/pools';
@@ -127,6 +127,37 @@ describe('read replicas', () => {
     expect(pool.stats().reads!.replicas[0]).toMatchObject({ healthy: true, reads: 2 });
     expect(dbs[0].connects).toBeGreaterThanOrEqual(before);
     expect(events).toEqual(['down', 'up']);
+  });
+
+  it('takes out a replica lagging more than maxReplicaLagMs and puts it back when it catches up', async () => {
+    const { dbs, urls } = replicas(1);
+    const { pool, db: primary } = fakePool({ readReplicaUrls: urls, replicaCheckIntervalMs: 50, maxReplicaLagMs: 500 });
+    const down: Error[] = [];
+    pool.on('replicaDown', (e) => down.push(e.error));
+    dbs[0].replicationLagMs = 20;
+    await waitFor(() => pool.stats().reads!.replicas[0].lagMs === 20);
+    await pool.reader().query('SELECT');
+    expect(primary.connects).toBe(0);
+
+    dbs[0].replicationLagMs = 1500;
+    await waitFor(() => down.length === 1);
+    expect(down[0]).toBeInstanceOf(ReplicaLagError);
+    expect(down[0]).toMatchObject({ code: 'REPLICA_LAGGING', lagMs: 1500, maxLagMs: 500 });
+    await pool.reader().query('SELECT');
+    expect(primary.connects).toBe(1);
+
+    dbs[0].replicationLagMs = 0;
+    await waitFor(() => pool.stats().reads!.replicas[0].healthy);
+    expect(pool.stats().reads!.replicas[0].lagMs).toBe(0);
+  });
+
+  it('does not measure lag unless maxReplicaLagMs is set', async () => {
+    const { dbs, urls } = replicas(1);
+    const { pool } = fakePool({ readReplicaUrls: urls, replicaCheckIntervalMs: 50 });
+    dbs[0].replicationLagMs = 60_000;
+    await sleep(150);
+    expect(pool.stats().reads!.replicas[0]).toMatchObject({ healthy: true });
+    expect(pool.stats().reads!.replicas[0].lagMs).toBeUndefined();
   });
 
   it('brings a stopped replica back once it accepts connections again', async () => {
