@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { HealthReport, HealthStatus } from './health';
 import type { Pool } from './pool';
-import { Secret } from './secret';
+import { ConfigError } from './errors';
+import { Secret, redactText } from './secret';
+import { configSecrets } from './config/secrets';
 
 export interface HealthHandlerOptions {
   /** When set, requests need `Authorization: Bearer <token>`; others get 401 and no details. */
@@ -68,7 +70,13 @@ const RANK: Record<HealthStatus, number> = { healthy: 0, degraded: 1, unhealthy:
  */
 export function healthHandler(pools: Pool | Record<string, Pool>, opts: HealthHandlerOptions = {}): HealthHandler {
   const entries: Array<[string, Pool]> = isPool(pools) ? [[pools.name, pools]] : Object.entries(pools);
-  const expected = opts.token === undefined ? undefined : digest(opts.token instanceof Secret ? opts.token.reveal() : opts.token);
+  const token = opts.token instanceof Secret ? opts.token.reveal() : opts.token;
+  if (token !== undefined && token.trim() === '') {
+    // An empty variable (HEALTH_TOKEN=) would lock every probe out, or, read as "no token", open the endpoint silently.
+    throw new ConfigError('token', 'healthHandler got an empty token: set a non-empty token, or leave the option out to serve health without one.');
+  }
+  if (entries.length === 0) throw new ConfigError('pools', 'healthHandler needs at least one pool.');
+  const expected = token === undefined ? undefined : digest(token);
   let inflight: Promise<HealthBody> | undefined;
   const check = () => {
     inflight ??= checkAll(entries, opts.timeoutMs).finally(() => {
@@ -77,7 +85,7 @@ export function healthHandler(pools: Pool | Record<string, Pool>, opts: HealthHa
     return inflight;
   };
 
-  return async (req, res, next) => {
+  const serve: HealthHandler = async (req, res, next) => {
     if (opts.path !== undefined && pathOf(req.url) !== opts.path) {
       if (next) return next();
       return respond(res, 404, { error: 'not found' });
@@ -91,10 +99,26 @@ export function healthHandler(pools: Pool | Record<string, Pool>, opts: HealthHa
     const statusCode = body.status === 'healthy' || (body.status === 'degraded' && opts.degradedHttpStatus === 200) ? 200 : 503;
     return respond(res, statusCode, method === 'HEAD' ? undefined : body);
   };
+  // node:http ignores the promise a listener returns: a failure here must not become an unhandled rejection.
+  return (req, res, next) =>
+    serve(req, res, next).catch((err: unknown) => {
+      if (next) return next(err);
+      return respond(res, 503, { status: 'unhealthy', error: 'health check failed' });
+    });
 }
 
 async function checkAll(entries: Array<[string, Pool]>, timeoutMs: number | undefined): Promise<HealthBody> {
-  const reports = await Promise.all(entries.map(([, pool]) => pool.health(timeoutMs === undefined ? undefined : { timeoutMs })));
+  const reports = await Promise.all(
+    entries.map(([, pool]) =>
+      // health() never throws; a pool-like object from elsewhere might, and one bad pool must not hide the others.
+      pool.health(timeoutMs === undefined ? undefined : { timeoutMs }).catch((err: unknown): HealthReport => ({
+        status: 'unhealthy',
+        latencyMs: 0,
+        pool: pool.stats(),
+        error: redactText(err instanceof Error ? err.message : String(err), configSecrets(pool.config)),
+      })),
+    ),
+  );
   const bodies: Record<string, PoolHealthBody> = {};
   let status: HealthStatus = 'healthy';
   let latencyMs = 0;

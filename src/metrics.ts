@@ -4,7 +4,6 @@ import { PROMETHEUS, POOL_DURATION_BUCKETS_SECONDS, DURATION_BUCKETS_SECONDS } f
 import { installMetricsTracker, type MetricsTracker } from './metrics-tracker';
 import { loadOptionalPackage } from './optional-package';
 import type { Pool } from './pool';
-import { liveStats } from './live-stats';
 import { COUNTER_FEEDS, type CounterFeed } from './metric-counters';
 import { PoolHistogram } from './bucket-histogram';
 
@@ -95,10 +94,19 @@ function prometheusTracker(state: RegistryState, poolName: string): MetricsTrack
 }
 
 function createState(prom: Prom, registry: PromClient.Registry, options: PoolMetricsOptions): RegistryState {
+  // Checked before anything is registered, so a clash leaves the registry as it was.
+  const taken = Object.values(PROMETHEUS).find((name) => registry.getSingleMetric(name) !== undefined);
+  if (taken !== undefined) {
+    throw new ConfigError(
+      'registry',
+      `The metrics registry already has a metric named "${taken}" that this registerPoolMetrics did not create ` +
+        '(another library, or a second copy of lifeguard). Give lifeguard a Registry of its own and combine them with Registry.merge().',
+    );
+  }
   const pools = new Map<string, Pool>();
   const seen = new Map<Pool, Map<string, number>>();
   const registers = [registry];
-  const gauge = (name: string, help: string, read: (s: ReturnType<typeof liveStats>) => number) =>
+  const gauge = (name: string, help: string, read: (s: ReturnType<Pool['sizes']>) => number) =>
     new prom.Gauge({
       name,
       help,
@@ -106,7 +114,7 @@ function createState(prom: Prom, registry: PromClient.Registry, options: PoolMet
       registers,
       collect() {
         this.reset();
-        for (const pool of pools.values()) this.set({ pool_name: pool.name }, read(liveStats(pool)));
+        for (const pool of pools.values()) this.set({ pool_name: pool.name }, read(pool.sizes()));
       },
     });
   const histogram = (name: string, help: string, buckets: readonly number[]) => {
@@ -136,7 +144,7 @@ function createState(prom: Prom, registry: PromClient.Registry, options: PoolMet
       collect() {
         this.reset();
         for (const pool of pools.values()) {
-          const s = liveStats(pool);
+          const s = pool.sizes();
           this.set({ pool_name: pool.name, state: 'idle' }, s.idle);
           this.set({ pool_name: pool.name, state: 'used' }, s.active);
         }

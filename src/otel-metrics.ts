@@ -63,14 +63,14 @@ export function registerPoolOtelMetrics(pool: Pool, meter?: Meter): () => void {
 }
 
 function observePool(result: OtelApi.BatchObservableResult, i: Instruments, pool: Pool, attrs: OtelApi.Attributes): void {
-  const s = pool.stats();
+  const s = pool.sizes();
   result.observe(i.count, s.idle, { ...attrs, [OTEL.attrState]: 'idle' });
   result.observe(i.count, s.active, { ...attrs, [OTEL.attrState]: 'used' });
   result.observe(i.max, s.max, attrs);
   result.observe(i.idleMin, s.min, attrs);
   result.observe(i.idleMax, s.max, attrs);
   result.observe(i.pending, s.pending, attrs);
-  result.observe(i.timeouts, s.counters.acquireTimeouts, attrs);
+  result.observe(i.timeouts, pool.recorder.counters.acquireTimeouts, attrs);
 }
 
 function otelTracker(i: Instruments, poolAttrs: OtelApi.Attributes, operationAttrs: OtelApi.Attributes): MetricsTracker {

@@ -216,6 +216,11 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     };
   }
 
+  /** @internal The sizes alone, without stats()' percentiles and copies: what metrics read at every scrape. */
+  sizes(): { active: number; idle: number; pending: number; min: number; max: number } {
+    return { active: this.borrowed.size, idle: this.engine.idle, pending: this.engine.pending, min: this.config.min, max: this.config.max };
+  }
+
   health(opts?: { timeoutMs?: number }): Promise<HealthReport> {
     return checkHealth(this, opts?.timeoutMs ?? Math.min(this.config.acquireTimeoutMs || 5000, 5000));
   }

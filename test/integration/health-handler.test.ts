@@ -117,6 +117,19 @@ describe('healthHandler over real HTTP', () => {
     expect(answer.text).not.toContain(encodeURIComponent(PASSWORD));
   });
 
+  it('answers 503 for a pool whose check itself fails, with the others still reported, and no unhandled rejection', async () => {
+    const good = filePool('failing-check.db', 'check-good');
+    const { url } = fakeDatabase();
+    const odd = createPool({ name: 'check-odd', url: url.replace('://', `://app:${PASSWORD}@`), env: {}, profile: 'test', logger: silentLogger });
+    pools.push(odd);
+    odd.health = () => Promise.reject(new Error(`internal failure near app:${PASSWORD}`));
+    const base = await serve(healthHandler({ good, odd }));
+    const answer = await get(base);
+    expect(answer.status).toBe(503);
+    expect(answer.json()).toMatchObject({ status: 'unhealthy', pools: { good: { status: 'healthy' }, odd: { status: 'unhealthy' } } });
+    expect(answer.text).not.toContain(PASSWORD);
+  });
+
   it('reports the worst pool of several, each under its key', async () => {
     const good = filePool('several.db', 'several-good');
     const { db, url } = fakeDatabase();

@@ -1,4 +1,4 @@
-import type { PooledConnection } from '../../src';
+import { ConfigError, Secret, healthHandler, type PooledConnection } from '../../src';
 import { closeFakePools, fakePool, settle } from '../helpers/pools';
 
 afterEach(closeFakePools);
@@ -75,5 +75,14 @@ describe('pool.health()', () => {
     const report = await pool.health();
     expect(report.status).toBe('unhealthy');
     expect(report.error).toMatch(/closed/);
+  });
+});
+
+describe('healthHandler configuration', () => {
+  it('refuses an empty token rather than locking probes out or serving without one', () => {
+    const { pool } = fakePool();
+    expect(() => healthHandler(pool, { token: '' })).toThrow(/empty token/);
+    expect(() => healthHandler(pool, { token: new Secret('  ') })).toThrow(ConfigError);
+    expect(() => healthHandler({})).toThrow(/at least one pool/);
   });
 });

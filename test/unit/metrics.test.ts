@@ -1,4 +1,4 @@
-import { Registry } from 'prom-client';
+import { Gauge, Registry, register } from 'prom-client';
 import { registerPoolMetrics, ConfigError, PackageMissingError, type PooledConnection } from '../../src';
 import { closeFakePools, fakePool, settle, sleep } from '../helpers/pools';
 
@@ -197,5 +197,30 @@ describe('registerPoolMetrics', () => {
       expect(caught).toMatchObject({ code: 'PACKAGE_MISSING', packageName: 'prom-client' });
       expect((caught as Error).message).toContain('npm install prom-client');
     });
+    jest.dontMock('prom-client');
+  });
+});
+
+describe('registerPoolMetrics in a registry it does not own alone', () => {
+  afterEach(closeFakePools);
+
+  it('refuses a registry that already has one of its metric names, leaving that registry untouched', () => {
+    const registry = new Registry();
+    new Gauge({ name: 'db_client_connection_max', help: 'someone else’s', registers: [registry] });
+    const { pool } = fakePool({ name: 'clash' });
+    expect(() => registerPoolMetrics(pool, registry)).toThrow(/already has a metric named "db_client_connection_max".*Registry\.merge/);
+    expect(registry.getMetricsAsArray()).toHaveLength(1);
+    expect(pool.tracker).toBeUndefined();
+  });
+
+  it('uses prom-client’s global registry when none is given', async () => {
+    const { pool } = fakePool({ name: 'global-registry', max: 6 });
+    const unregister = registerPoolMetrics(pool);
+    try {
+      expect(await register.metrics()).toContain('db_client_connection_max{pool_name="global-registry"} 6');
+    } finally {
+      unregister();
+    }
+    expect(register.getSingleMetric('db_client_connection_max')).toBeUndefined();
   });
 });

@@ -136,5 +136,6 @@ describe('registerPoolOtelMetrics without @opentelemetry/api', () => {
       expect(() => isolated.registerPoolOtelMetrics(pool)).toThrow(/npm install @opentelemetry\/api/);
       expect(() => isolated.registerPoolOtelMetrics(pool)).toThrow(expect.objectContaining({ code: 'PACKAGE_MISSING', packageName: '@opentelemetry/api' }));
     });
+    jest.dontMock('@opentelemetry/api');
   });
 });
