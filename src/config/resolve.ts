@@ -4,6 +4,7 @@ import { SETTINGS, type SettingSpec, type VariableName } from './options';
 import { checkOptionValue, parseValue, type ParsedValue } from './parse';
 import { DEFAULTS, PROFILES, PROFILE_NAMES, WORKLOADS, WORKLOAD_NAMES, profileFromNodeEnv } from './profiles';
 import type { ConfigSource, PoolOptions, PoolSettings, Profile, ResolvedConfig, Workload } from './types';
+import { printSafe } from './secrets';
 import { driverUrl, splitUrl } from './url';
 
 type Env = Record<string, string | undefined>;
@@ -82,7 +83,7 @@ export function resolveConfig(options: PoolOptions = {}): ResolvedConfig {
     secretUrl: new Secret(secretUrl),
     scheme: urlInfo.scheme,
     profile,
-    adapterOptions: { ...(options.adapterOptions ?? {}) },
+    adapterOptions: printSafe({ ...(options.adapterOptions ?? {}) }),
     sources: layers.sources,
     origins: layers.origins,
   };

@@ -70,6 +70,20 @@ describe('a resolved config', () => {
     expectNoSecret(config);
   });
 
+  it('masks a driver password and a TLS private key in adapterOptions, and still hands them to the adapter', () => {
+    const key = `-----BEGIN PRIVATE KEY-----\n${TOKEN}\n-----END PRIVATE KEY-----`;
+    const adapterOptions = { driverOptions: { password: PASSWORD, keepAlive: true }, ssl: { ca: '/etc/ssl/ca.pem', key }, pragmas: { cache_size: 100 } };
+    const config = resolveConfig({ env: {}, url: 'postgres://h/db', adapterOptions });
+    expectNoSecret(config);
+    expect(JSON.parse(JSON.stringify(config)).adapterOptions).toEqual({
+      driverOptions: { password: '[redacted]', keepAlive: true },
+      ssl: { ca: '/etc/ssl/ca.pem', key: '[redacted]' },
+      pragmas: { cache_size: 100 },
+    });
+    expect(config.adapterOptions).toEqual(adapterOptions);
+    expect((config.adapterOptions.ssl as { key: string }).key).toBe(key);
+  });
+
   it('masks a token-like parameter passed through to the driver', () => {
     const config = resolveConfig({ env: {}, url: `postgres://h/db?sslpassword=${PASSWORD}` });
     expectNoSecret(config);
