@@ -56,6 +56,7 @@ function printProbe(probe: Probe): void {
     }
   }
   if (probe.serverError) rows.push(['server', `could not be described: ${probe.serverError}`]);
+  if (probe.serverNote) rows.push(['server', probe.serverNote]);
   const { max, instances, fleetMax, budget } = probe.fleet;
   const fleet = `max ${max} × ${instances} instance${instances === 1 ? '' : 's'} = ${fleetMax}`;
   rows.push(['fleet', budget ? `${fleet} of ${budget.usable} usable (${budget.reservedConnections} reserved)` : fleet]);

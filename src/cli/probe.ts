@@ -18,8 +18,10 @@ export interface Probe {
   adapter: string;
   health: Pick<HealthReport, 'status' | 'latencyMs' | 'error'>;
   server?: ServerInfo;
-  /** Why the server could not describe itself, when it could not. */
+  /** Why asking the server to describe itself failed (a failed check). */
   serverError?: string;
+  /** The adapter cannot describe its server (a third-party adapter without serverInfo): not a failure. */
+  serverNote?: string;
   /** The pool's max, its instances, and the server's budget when the limit is known. */
   fleet: { max: number; instances: number; fleetMax: number; budget?: FleetBudget };
   warnings: string[];
@@ -56,7 +58,7 @@ export async function probeDatabase(options: PoolOptions, probe: ProbeOptions): 
 async function describeServer(pool: Pool, probe: ProbeOptions, result: Probe): Promise<void> {
   const serverInfo = pool.adapter.serverInfo?.bind(pool.adapter);
   if (!serverInfo) {
-    result.serverError = `the ${pool.adapter.name} adapter does not report server information`;
+    result.serverNote = `the ${pool.adapter.name} adapter does not report server information; fleet limits not checked`;
     return;
   }
   try {

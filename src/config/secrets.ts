@@ -1,4 +1,5 @@
-import { urlSecrets } from '../secret';
+import { inspect } from 'node:util';
+import { REDACTED, Secret, urlSecrets } from '../secret';
 import type { ResolvedConfig } from './types';
 
 /**
@@ -10,4 +11,29 @@ export function configSecrets(config: ResolvedConfig): string[] {
   const secrets = urls.flatMap(urlSecrets);
   if (config.authToken) secrets.push(config.authToken.reveal());
   return secrets;
+}
+
+const SECRET_KEY = /pass|secret|token|key|pfx|credential/i;
+const PEM = /-----BEGIN [A-Z ]+-----/;
+
+/** A copy for printing: values under secret-sounding keys, and any PEM text, replaced. */
+function masked(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return PEM.test(value) ? REDACTED : value;
+  if (typeof value !== 'object' || value === null || depth > 8) return value;
+  if (Array.isArray(value)) return value.map((item) => masked(item, depth + 1));
+  if (value instanceof Secret || Buffer.isBuffer(value)) return REDACTED;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = SECRET_KEY.test(key) && item !== undefined ? REDACTED : masked(item, depth + 1);
+  return out;
+}
+
+/**
+ * Adapter options may hold a driver password or a TLS private key. Adapters read the object as
+ * given; printing it (JSON.stringify, util.inspect, and so the whole config) shows a masked copy.
+ */
+export function printSafe<T extends object>(value: T): T {
+  const view = () => masked(value);
+  Object.defineProperty(value, 'toJSON', { value: view, enumerable: false });
+  Object.defineProperty(value, inspect.custom, { value: view, enumerable: false });
+  return value;
 }

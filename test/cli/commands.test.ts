@@ -166,6 +166,15 @@ describe('lifeguard bench on an embedded file', () => {
     for (const row of ['throughput', 'latency', 'acquire waits', 'timeouts', 'errors']) expect(run.stdout).toMatch(new RegExp(`^  ${row} `, 'm'));
   });
 
+  it('reports progress during the run, even though embedded queries never leave the event loop', () => {
+    const run = runCli(['bench', '--url', fileUrl, '-c', '8', '-d', '2500ms']);
+    expect(run.status).toBe(0);
+    const lines = run.stderr.split('\n').filter((line) => line.startsWith('bench: '));
+    // One line at about 2 s, while the load still runs, then the final one.
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^bench: 2\.\d\/2\.5 s, [1-9]\d* operations, 0 errors$/);
+  });
+
   it('exits 1 at once, with the database error, when the SQL is wrong', () => {
     const run = runCli(['bench', '--url', fileUrl, '-d', '10s', '--sql', 'SELEC 1']);
     expect(run.status).toBe(1);

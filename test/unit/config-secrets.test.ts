@@ -70,6 +70,20 @@ describe('a resolved config', () => {
     expectNoSecret(config);
   });
 
+  it('masks a driver password and a TLS private key in adapterOptions, and still hands them to the adapter', () => {
+    const key = `-----BEGIN PRIVATE KEY-----\n${TOKEN}\n-----END PRIVATE KEY-----`;
+    const adapterOptions = { driverOptions: { password: PASSWORD, keepAlive: true }, ssl: { ca: '/etc/ssl/ca.pem', key }, pragmas: { cache_size: 100 } };
+    const config = resolveConfig({ env: {}, url: 'postgres://h/db', adapterOptions });
+    expectNoSecret(config);
+    expect(JSON.parse(JSON.stringify(config)).adapterOptions).toEqual({
+      driverOptions: { password: '[redacted]', keepAlive: true },
+      ssl: { ca: '/etc/ssl/ca.pem', key: '[redacted]' },
+      pragmas: { cache_size: 100 },
+    });
+    expect(config.adapterOptions).toEqual(adapterOptions);
+    expect((config.adapterOptions.ssl as { key: string }).key).toBe(key);
+  });
+
   it('masks a token-like parameter passed through to the driver', () => {
     const config = resolveConfig({ env: {}, url: `postgres://h/db?sslpassword=${PASSWORD}` });
     expectNoSecret(config);
@@ -90,6 +104,7 @@ describe('ConfigError messages', () => {
     ['a file URL without a path, with an auth token', { env: {}, url: `file:?authToken=${URL_TOKEN}` }],
     ['a bad replica URL with a password', { env: { DB_READ_REPLICA_URLS: `postgres://app:${REPLICA_PASSWORD}@r:x/db` }, url: 'postgres://h/db' }],
     ['replicas given as a bad option', { env: {}, url: 'postgres://h/db', readReplicaUrls: [`postgres://app:${REPLICA_PASSWORD}@r/db`, 5] as unknown as string[] }],
+    ['the authToken parameter given twice', { env: {}, url: `libsql://h?authToken=${URL_TOKEN}&authToken=${TOKEN}` }],
     ['an in-memory database with max above 1 and a token', { env: { DB_POOL_MAX: '3', DB_AUTH_TOKEN: TOKEN }, url: ':memory:' }],
   ])('%s does not contain the secret', (_case, options) => {
     const err = thrown(options);
