@@ -12,8 +12,9 @@ import type { Client } from '@libsql/client';
 import type { Database } from 'better-sqlite3';
 import { EMBEDDED_PRAGMAS } from '../adapters/libsql';
 import type { Pool } from '../src';
-import { compare, printTable, type Candidate, type Plan } from './harness';
-import { hasAdapter, metricsNote, productionPool, uniqueName } from './servers';
+import { compare, type Candidate, type Plan } from './harness';
+import { report } from './report';
+import { hasAdapter, PRODUCTION_NOTE, productionPool, uniqueName } from './servers';
 
 const CALLERS = 16;
 const MAX = 4;
@@ -30,7 +31,7 @@ const account = () => 1 + Math.floor(Math.random() * ACCOUNTS);
 export async function benchEmbedded(plan: Plan): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeguard-bench-'));
   try {
-    console.log(`\nlifeguard: profile 'production', ${metricsNote()}`);
+    console.log(`\nlifeguard: ${PRODUCTION_NOTE}`);
     await runDriver('libsql file', `file:${path.join(dir, 'libsql.db')}`, libsqlCandidates, plan);
     await runDriver('better-sqlite3', `sqlite:${path.join(dir, 'better.db')}`, betterSqliteCandidates, plan);
   } finally {
@@ -44,10 +45,14 @@ async function runDriver(label: string, url: string, make: (file: string) => Can
   if (await hasAdapter(url)) candidates.unshift(lifeguardCandidate(url));
   else console.log(`\n(lifeguard has no adapter for ${url.split(':')[0]}: in this build: its row is left out)`);
   const comparison = await compare(candidates, [CALLERS], plan);
-  printTable(`Embedded, ${label}: write transactions/s, ${CALLERS} callers`, comparison, 'one connection, serialized by hand', {
-    header: 'SQLITE_BUSY',
-    cell: (name, comparison) => String(busyCount(comparison.errorCodes.get(name))),
-  });
+  report(
+    {
+      title: `Embedded, ${label}: write transactions/s, ${CALLERS} callers`,
+      anchor: 'one connection, serialized by hand',
+      extra: { header: 'SQLITE_BUSY', cell: (name, comparison) => String(busyCount(comparison.errorCodes.get(name))) },
+    },
+    comparison,
+  );
 }
 
 function busyCount(codes: Map<string, number> | undefined): number {

@@ -1,16 +1,19 @@
 /**
  * Engine overhead: acquire→release cycles per second with a no-op resource, 64 callers over
  * max 10, so both the idle hand-out and the waiting path are exercised. lifeguard runs with its
- * production defaults (acquire timeout and test-on-acquire on) over a no-op adapter.
+ * production defaults (acquire timeout and test-on-acquire on, metrics registered) over a no-op adapter.
  */
 import * as genericPool from 'generic-pool';
 import { Pool as PgPool } from 'pg';
 import { Pool as TarnPool } from 'tarn';
 import { EventEmitter } from 'node:events';
-import { createPool, registerAdapter, silentLogger, type Adapter, type Pool } from '../src';
-import { compare, printTable, type Candidate, type Plan } from './harness';
+import { Registry } from 'prom-client';
+import { createPool, registerAdapter, registerPoolMetrics, silentLogger, type Adapter, type Pool } from '../src';
+import { compare, type Candidate, type Plan } from './harness';
+import { report } from './report';
 
 const MAX = 10;
+const LIFEGUARD = 'lifeguard (production defaults)';
 
 const noopAdapter: Adapter<object> = {
   name: 'noop',
@@ -59,9 +62,10 @@ export async function benchEngine(plan: Plan): Promise<void> {
       },
     },
     {
-      name: 'lifeguard (production defaults)',
+      name: LIFEGUARD,
       setup: async () => {
         lifeguard = createPool({ url: 'noop://bench', env: {}, profile: 'production', max: MAX, min: MAX, logger: silentLogger });
+        registerPoolMetrics(lifeguard, new Registry());
         await lifeguard.warmup();
       },
       op: async () => {
@@ -96,5 +100,13 @@ export async function benchEngine(plan: Plan): Promise<void> {
     },
   ];
   const results = await compare(candidates, [64], plan);
-  printTable('Engine overhead: acquire→release cycles/s, no-op resource, max 10, 64 callers', results, 'generic-pool (raw)');
+  report(
+    {
+      title: 'Engine overhead: acquire→release cycles/s, no-op resource, max 10, 64 callers',
+      anchor: 'generic-pool (raw)',
+      // "Within 1.5× raw generic-pool": at least 1/1.5 of its cycles per second.
+      targets: [{ candidate: LIFEGUARD, anchor: 'generic-pool (raw)', callers: 64, atLeast: 0.67 }],
+    },
+    results,
+  );
 }

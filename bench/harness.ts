@@ -78,6 +78,8 @@ export interface Comparison {
   /** Per candidate: errors by code, summed over every measured round. */
   errorCodes: Map<string, Map<string, number>>;
   firstErrors: Map<string, unknown>;
+  /** Set on a table of medians across runs: the runs it was combined from (for ratios). */
+  runs?: Comparison[];
 }
 
 export interface CompareOptions {
@@ -141,7 +143,6 @@ export interface ExtraColumn {
 export function printTable(title: string, comparison: Comparison, anchor: string, extra?: ExtraColumn): void {
   const { medians, errors, firstErrors } = comparison;
   const concurrencies = [...(medians.values().next().value ?? new Map<number, number>()).keys()];
-  const anchorRow = medians.get(anchor);
   console.log(`\n### ${title}\n`);
   const extraHeader = extra ? ` ${extra.header} |` : '';
   console.log(`| candidate | ${concurrencies.map((n) => `${n} callers`).join(' | ')} | errors |${extraHeader}`);
@@ -149,14 +150,24 @@ export function printTable(title: string, comparison: Comparison, anchor: string
   for (const [name, row] of medians) {
     const cells = concurrencies.map((n) => {
       const value = row.get(n) ?? 0;
-      const base = anchorRow?.get(n) ?? 0;
-      const ratio = base > 0 ? ` (${(value / base).toFixed(2)}×)` : '';
-      return `${formatRate(value)}${name === anchor ? '' : ratio}`;
+      const ratio = name === anchor ? undefined : ratioOf(comparison, name, anchor, n);
+      return `${formatRate(value)}${ratio === undefined ? '' : ` (${ratio.toFixed(2)}×)`}`;
     });
     const extraCell = extra ? ` ${extra.cell(name, comparison)} |` : '';
     console.log(`| ${name}${name === anchor ? ' (anchor)' : ''} | ${cells.join(' | ')} | ${errors.get(name) ?? 0} |${extraCell}`);
   }
   for (const [name, err] of firstErrors) console.log(`\n${name}: first error: ${describeError(err)}`);
+}
+
+/** In one run, value / anchor; across runs (comparison.runs), the median of the per-run ratios. */
+export function ratioOf(comparison: Comparison, name: string, anchor: string, callers: number): number | undefined {
+  const ratios: number[] = [];
+  for (const run of comparison.runs ?? [comparison]) {
+    const value = run.medians.get(name)?.get(callers);
+    const base = run.medians.get(anchor)?.get(callers);
+    if (value !== undefined && base !== undefined && base > 0) ratios.push(value / base);
+  }
+  return ratios.length > 0 ? median(ratios) : undefined;
 }
 
 export function formatRate(opsPerSecond: number): string {

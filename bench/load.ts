@@ -7,8 +7,8 @@
  */
 import { Pool as PgPool } from 'pg';
 import type { Pool } from '../src';
-import { describeError, formatRate, skipLine, type Plan } from './harness';
-import { hasAdapter, metricsNote, POSTGRES_URL, productionPool, reachable, uniqueName } from './servers';
+import { describeError, formatRate, median, skipLine, type Plan } from './harness';
+import { hasAdapter, PRODUCTION_NOTE, POSTGRES_URL, productionPool, reachable, uniqueName } from './servers';
 
 const CALLERS = 1000;
 const MAX = 20;
@@ -50,7 +50,36 @@ export async function benchLoad(plan: Plan): Promise<void> {
       await candidate.close();
     }
   }
-  console.log(`\n### ${title}\n\nlifeguard: profile 'production', ${metricsNote()}\n`);
+  printLoadTable(title, results);
+  const kept = keptRuns.get(title) ?? [];
+  kept.push(results);
+  keptRuns.set(title, kept);
+}
+
+const keptRuns = new Map<string, Map<string, LoadResult>[]>();
+
+/** The load table again as medians across runs (`--runs N`), errors summed. */
+export function printLoadMediansOfRuns(): void {
+  for (const [title, runs] of keptRuns) {
+    if (runs.length < 2) continue;
+    const combined = new Map<string, LoadResult>();
+    for (const name of runs[0].keys()) {
+      const of = (pick: (r: LoadResult) => number) => median(runs.map((run) => run.get(name)).filter((r) => r !== undefined).map(pick));
+      const all = runs.map((run) => run.get(name)).filter((r): r is LoadResult => r !== undefined);
+      combined.set(name, {
+        opsPerSecond: of((r) => r.opsPerSecond),
+        latencyMs: { p50: of((r) => r.latencyMs.p50), p95: of((r) => r.latencyMs.p95), p99: of((r) => r.latencyMs.p99) },
+        maxAcquireWaitMs: of((r) => r.maxAcquireWaitMs),
+        errors: all.reduce((sum, r) => sum + r.errors, 0),
+        firstError: all.find((r) => r.firstError !== undefined)?.firstError,
+      });
+    }
+    printLoadTable(`${title} — medians of ${runs.length} runs`, combined);
+  }
+}
+
+function printLoadTable(title: string, results: Map<string, LoadResult>): void {
+  console.log(`\n### ${title}\n\nlifeguard: ${PRODUCTION_NOTE}\n`);
   console.log('| candidate | queries/s | p50 ms | p95 ms | p99 ms | max acquire wait ms | errors |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const [name, r] of results) {

@@ -7,7 +7,7 @@ import * as mysql from 'mysql2/promise';
 import type { Pool } from '../src';
 import { skipLine, type Candidate, type Plan } from './harness';
 import { INDEXED_ROWS, randomRowId, runServerSuite, SERVER_MAX, type CandidateFactory, type Statement } from './server-suite';
-import { hasAdapter, metricsNote, MYSQL_URL, productionPool, reachable, uniqueName } from './servers';
+import { hasAdapter, PRODUCTION_NOTE, MYSQL_URL, productionPool, reachable, uniqueName } from './servers';
 
 const LIFEGUARD = 'lifeguard (production defaults)';
 const MYSQL2_POOL = 'mysql2 pool';
@@ -30,7 +30,7 @@ export async function benchMysql(plan: Plan): Promise<void> {
     const factories = [noPoolCandidate, mysql2PoolCandidate, knexCandidate];
     if (await hasAdapter(MYSQL_URL)) factories.unshift(lifeguardCandidate);
     else console.log('\n(lifeguard has no mysql adapter in this build: its rows are left out)');
-    console.log(`\nlifeguard: profile 'production', ${metricsNote()}`);
+    console.log(`\nlifeguard: ${PRODUCTION_NOTE}`);
     await runServerSuite('MariaDB', statements, factories, MYSQL2_POOL, [{ candidate: LIFEGUARD, anchor: MYSQL2_POOL, callers: 64, atLeast: 1.1 }], plan);
   } finally {
     await admin.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);

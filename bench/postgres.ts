@@ -9,7 +9,7 @@ import type { Pool } from '../src';
 import type { Candidate, Plan } from './harness';
 import { skipLine } from './harness';
 import { INDEXED_ROWS, randomRowId, runServerSuite, SERVER_MAX, type CandidateFactory, type Statement } from './server-suite';
-import { hasAdapter, metricsNote, POSTGRES_URL, productionPool, reachable, uniqueName } from './servers';
+import { hasAdapter, PRODUCTION_NOTE, POSTGRES_URL, productionPool, reachable, uniqueName } from './servers';
 
 export const LIFEGUARD = 'lifeguard (production defaults)';
 export const PG_POOL = 'pg.Pool';
@@ -31,7 +31,7 @@ export async function benchPostgres(plan: Plan): Promise<void> {
     const factories = [noPoolCandidate, pgPoolCandidate, knexCandidate];
     if (await hasAdapter(POSTGRES_URL)) factories.unshift(lifeguardCandidate);
     else console.log('\n(lifeguard has no postgres adapter in this build: its rows are left out)');
-    console.log(`\nlifeguard: profile 'production', ${metricsNote()}`);
+    console.log(`\nlifeguard: ${PRODUCTION_NOTE}`);
     await runServerSuite('PostgreSQL', statements, factories, PG_POOL, [
       { candidate: LIFEGUARD, anchor: PG_POOL, callers: 64, atLeast: 1.15 },
       { candidate: LIFEGUARD, anchor: NO_POOL, callers: 64, atLeast: 0.9 },

@@ -1,17 +1,19 @@
 /**
  * `npm run bench`: every benchmark, printed as markdown tables of medians and ratios measured in
  * one run. BENCH_SMOKE=1 (CI) runs each for a fraction of a second so the harness never rots; it
- * reports, it never fails on a slow machine. Select suites with --only engine,postgres,mysql,embedded,load,metrics.
+ * reports, it never fails on a slow machine. Select suites with --only engine,postgres,mysql,embedded,load,metrics;
+ * `--runs 3` repeats everything and ends with every table as medians across the runs.
  */
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { FULL, SMOKE } from './harness';
 import { benchEngine } from './engine';
 import { benchEmbedded } from './embedded';
-import { benchLoad } from './load';
+import { benchLoad, printLoadMediansOfRuns } from './load';
 import { benchMysql } from './mysql';
 import { benchPostgres } from './postgres';
 import { benchMetrics } from './metrics';
+import { printMediansOfRuns } from './report';
 
 const SUITES: Record<string, (plan: typeof FULL) => Promise<void>> = {
   engine: benchEngine,
@@ -23,7 +25,10 @@ const SUITES: Record<string, (plan: typeof FULL) => Promise<void>> = {
 };
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, rounds: { type: 'string' }, 'round-ms': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { only: { type: 'string' }, rounds: { type: 'string' }, 'round-ms': { type: 'string' }, runs: { type: 'string' } },
+  });
+  const runs = Math.max(1, Number(values.runs ?? 1));
   const plan = process.env.BENCH_SMOKE === '1' ? { ...SMOKE } : { ...FULL };
   if (values.rounds) plan.rounds = Number(values.rounds);
   if (values['round-ms']) plan.roundMs = Number(values['round-ms']);
@@ -35,7 +40,15 @@ async function main(): Promise<void> {
       `(warm-up ${plan.warmupMs} ms), medians${plan.smoke ? ' — SMOKE: numbers mean nothing' : ''}`,
   );
   const started = performance.now();
-  for (const name of only) await SUITES[name](plan);
+  for (let run = 1; run <= runs; run++) {
+    if (runs > 1) console.log(`\n## Run ${run} of ${runs}`);
+    for (const name of only) await SUITES[name](plan);
+  }
+  if (runs > 1) {
+    console.log(`\n## Medians of ${runs} runs (ratios: the median of each run's side-by-side ratio)`);
+    printMediansOfRuns();
+    printLoadMediansOfRuns();
+  }
   console.log(`\n(${((performance.now() - started) / 1000).toFixed(0)} s)`);
 }
 

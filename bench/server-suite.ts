@@ -3,7 +3,8 @@
  * several concurrencies over max 10 connections, lifeguard against the driver's own pool, knex and
  * the no-pool limit, with the targets checked on the printed medians.
  */
-import { compare, printTable, type Candidate, type Comparison, type Plan } from './harness';
+import { compare, type Candidate, type Comparison, type Plan } from './harness';
+import { report, type Target } from './report';
 
 export const SERVER_MAX = 10;
 export const SERVER_CONCURRENCIES = [1, 16, 64, 256];
@@ -19,13 +20,6 @@ export interface Statement {
 /** A bench candidate for one statement, or undefined when it cannot run in this build. */
 export type CandidateFactory = (statement: Statement) => Candidate | undefined;
 
-export interface Target {
-  candidate: string;
-  anchor: string;
-  callers: number;
-  atLeast: number;
-}
-
 export const randomRowId = () => 1 + Math.floor(Math.random() * INDEXED_ROWS);
 
 export async function runServerSuite(
@@ -40,21 +34,8 @@ export async function runServerSuite(
   for (const statement of statements) {
     const candidates = factories.map((make) => make(statement)).filter((c): c is Candidate => c !== undefined);
     const comparison = await compare(candidates, SERVER_CONCURRENCIES, plan, { isolate: true });
-    printTable(`${title}: ${statement.label}, max ${SERVER_MAX}, queries/s`, comparison, anchor);
-    for (const target of targets) printTarget(comparison, target);
+    report({ title: `${title}: ${statement.label}, max ${SERVER_MAX}, queries/s`, anchor, targets }, comparison);
     results.set(statement.label, comparison);
   }
   return results;
-}
-
-/** One line per target: the measured ratio, and whether it reached the target. */
-export function printTarget(comparison: Comparison, target: Target): void {
-  const value = comparison.medians.get(target.candidate)?.get(target.callers);
-  const base = comparison.medians.get(target.anchor)?.get(target.callers);
-  if (value === undefined || base === undefined || base === 0) return;
-  const ratio = value / base;
-  const verdict = ratio >= target.atLeast ? 'met' : 'NOT met';
-  console.log(
-    `target: ${target.candidate} ≥ ${target.atLeast}× ${target.anchor} at ${target.callers} callers — ${ratio.toFixed(2)}×, ${verdict}`,
-  );
 }

@@ -3,24 +3,32 @@
  * server suite shares: a reachability probe, and lifeguard configured as a production service runs it.
  */
 import * as net from 'node:net';
-import * as lifeguard from '../src';
-import { createPool, silentLogger, type Pool } from '../src';
+import { Registry } from 'prom-client';
+import { createPool, registerPoolMetrics, silentLogger, type Pool } from '../src';
 
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
-/** Whether a TCP connection to the URL's host and port opens within a second. */
-export function reachable(url: string, defaultPort: number): Promise<boolean> {
+/**
+ * Whether a TCP connection to the URL's host and port opens: two tries of three seconds each, so
+ * a server that is merely slow on a loaded machine is not taken for a missing one.
+ */
+export async function reachable(url: string, defaultPort: number): Promise<boolean> {
   const parsed = new URL(url);
   const host = parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
   const port = Number(parsed.port || defaultPort);
+  for (let attempt = 0; attempt < 2; attempt++) if (await connects(host, port, 3000)) return true;
+  return false;
+}
+
+function connects(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, host);
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
     };
-    socket.setTimeout(1000, () => done(false));
+    socket.setTimeout(timeoutMs, () => done(false));
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
@@ -31,32 +39,14 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 }
 
-type MetricsRegistrar = (pool: Pool, registry: unknown) => void;
-
-/**
- * registerPoolMetrics when this build has it (prom-client into a fresh Registry), so "production
- * defaults" include the cost of metrics as a real service pays it.
- */
-export function metricsRegistrar(): MetricsRegistrar | undefined {
-  const register = (lifeguard as Record<string, unknown>).registerPoolMetrics;
-  return typeof register === 'function' ? (register as MetricsRegistrar) : undefined;
-}
-
-export function metricsNote(): string {
-  return metricsRegistrar() ? 'metrics on (registerPoolMetrics into a prom-client Registry)' : 'metrics not in this build yet';
-}
-
 /**
  * lifeguard as a production service runs it: profile 'production' (acquire timeout 5 s,
- * test-on-acquire on, max lifetime 30 min), metrics registered, warmed up.
+ * test-on-acquire on, max lifetime 30 min), metrics on (registerPoolMetrics into a prom-client
+ * Registry, as a service exporting /metrics has), warmed up.
  */
 export async function productionPool(url: string, name: string, max: number): Promise<Pool> {
   const pool = createPool({ url, env: {}, name, profile: 'production', max, logger: silentLogger });
-  const register = metricsRegistrar();
-  if (register) {
-    const { Registry } = require('prom-client') as typeof import('prom-client');
-    register(pool, new Registry());
-  }
+  registerPoolMetrics(pool, new Registry());
   await pool.warmup();
   return pool;
 }
@@ -70,3 +60,5 @@ export async function hasAdapter(url: string): Promise<boolean> {
     return false;
   }
 }
+
+export const PRODUCTION_NOTE = "profile 'production' (acquire timeout 5 s, test-on-acquire on), metrics on (registerPoolMetrics)";

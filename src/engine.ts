@@ -28,6 +28,9 @@ interface PooledResource<T> {
   allocate(): void;
 }
 
+/** What generic-pool enqueues: a ResourceRequest, a Deferred that acquire() returns the promise of. */
+type GenericPoolRequest = QueuedRequest & { resolve(value: unknown): void };
+
 /** The part of generic-pool's ResourceLoan that release() and destroy() use. */
 interface Loan<T> {
   pooledResource: PooledResource<T>;
@@ -44,6 +47,7 @@ interface GenericPoolInternals<T> {
   _config: { max: number };
   _evict(): void;
   _ensureMinimum(): void;
+  _dispense(): void;
   _destroy(resource: PooledResource<T>): void;
   _descheduleEvictorRun(): void;
 }
@@ -199,9 +203,35 @@ export class Engine<Raw> {
     request.reject(reason);
   }
 
-  /** Returns a borrowed connection to the idle set. */
+  /**
+   * Returns a borrowed connection. With callers waiting it goes straight to the first of them:
+   * what generic-pool's release() then _dispense() do (settle the loan, record a new one,
+   * allocate, resolve the request) without parking it in the idle list, a new ResourceLoan and
+   * its promise. Otherwise, and for anything unusual, generic-pool's own release().
+   */
   give(conn: Connection<Raw>): void {
-    void this.gp.release(conn);
+    const loans = this.internals._resourceLoans;
+    const loan = loans.get(conn);
+    const next = loan === undefined ? undefined : this.nextWaiter();
+    if (loan === undefined || next === undefined) {
+      void this.gp.release(conn);
+      return;
+    }
+    loan.resolve();
+    loans.set(conn, { pooledResource: loan.pooledResource, resolve: loanSettled });
+    loan.pooledResource.allocate();
+    next.resolve(conn);
+    // As generic-pool's release would: open connections for the callers still waiting, if allowed.
+    if (this.queue.length > 0) this.internals._dispense();
+  }
+
+  /** The first caller still waiting, taken out of the queue; gave-up requests are skipped. */
+  private nextWaiter(): GenericPoolRequest | undefined {
+    while (this.queue.length > 0) {
+      const request = this.queue.dequeue() as GenericPoolRequest;
+      if (request.state === 'PENDING') return request;
+    }
+    return undefined;
   }
 
   /** Destroys a borrowed connection; generic-pool tops the pool back up to min. */

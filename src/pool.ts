@@ -88,14 +88,15 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       },
       { min: this.config.min, max: this.config.max },
     );
+    // Before anything starts: a replica that cannot be set up fails createPool with nothing left running.
+    this.replicas = this.config.readReplicaUrls.length > 0 ? new ReplicaSet(this, options, (o) => new Pool(o), this.logger) : undefined;
+    this.readView = new Reader(this, this.replicas);
     if (this.config.evictionIntervalMs > 0) {
       this.housekeeping = setInterval(() => this.runHousekeeping(), this.config.evictionIntervalMs);
       // Housekeeping must never be the reason a process stays alive.
       this.housekeeping.unref();
     }
     this.engine.start();
-    this.replicas = this.config.readReplicaUrls.length > 0 ? new ReplicaSet(this, options, (o) => new Pool(o), this.logger) : undefined;
-    this.readView = new Reader(this, this.replicas);
   }
 
   // ---- public API -------------------------------------------------------------------------

@@ -7,16 +7,9 @@
 import { createPool, ConnectionError, PoolTimeoutError, type Pool, type PoolOptions, type SslMode } from '../../src';
 import { silentLogger } from '../../src/logger';
 import { uniqueName } from '../helpers/databases';
-import { describePgCluster, PgCluster, serverUserIds } from '../helpers/pg-cluster';
-import {
-  handFilesTo,
-  makeCertificateAuthority,
-  makeServerCertificate,
-  opensslMissing,
-  removeCertificates,
-  type CertificateAuthority,
-  type ServerCertificate,
-} from '../helpers/tls-certs';
+import { describePgCluster, type PgCluster } from '../helpers/pg-cluster';
+import type { CertificateAuthority, ServerCertificate } from '../helpers/tls-certs';
+import { startTlsPostgres, type TlsPostgres } from '../helpers/tls-postgres';
 
 const SSL_IN_USE = 'SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()';
 
@@ -24,7 +17,6 @@ describePgCluster('TLS to PostgreSQL, verified end to end', () => {
   jest.setTimeout(60_000);
   let ca: CertificateAuthority;
   let strangerCa: CertificateAuthority;
-  let localCert: ServerCertificate;
   let otherHostCert: ServerCertificate;
   let cluster: PgCluster;
   const pools: Pool[] = [];
@@ -57,26 +49,16 @@ describePgCluster('TLS to PostgreSQL, verified end to end', () => {
     return { error, reason: cause instanceof Error ? cause.message : String(cause) };
   };
 
+  let server: TlsPostgres;
+
   beforeAll(async () => {
-    if (opensslMissing()) throw new Error('openssl is needed to make the test certificates');
-    ca = await makeCertificateAuthority('ca');
-    strangerCa = await makeCertificateAuthority('stranger');
-    localCert = await makeServerCertificate(ca, 'local', ['localhost', '127.0.0.1']);
-    otherHostCert = await makeServerCertificate(ca, 'other', ['db.elsewhere.test']);
-    const ids = serverUserIds();
-    if (ids) handFilesTo(ca.dir, ids.uid, ids.gid);
-    cluster = await PgCluster.start({
-      label: 'tls',
-      settings: { ssl: 'on', ssl_cert_file: `'${localCert.certFile}'`, ssl_key_file: `'${localCert.keyFile}'` },
-      hbaLines: ['local all all trust', 'hostssl all all 127.0.0.1/32 trust', 'hostssl all all ::1/128 trust'],
-    });
+    server = await startTlsPostgres('tls');
+    ({ cluster, ca, strangerCa, otherHostCert } = server);
   });
 
   afterAll(async () => {
     await Promise.all(pools.map((pool) => pool.close({ timeoutMs: 1000 })));
-    await cluster?.destroy();
-    removeCertificates(ca);
-    removeCertificates(strangerCa);
+    await server?.destroy();
   });
 
   it('connects with require, and the session really is encrypted', async () => {

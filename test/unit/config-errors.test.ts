@@ -86,6 +86,16 @@ describe('bad values in variables', () => {
     expect(err.message).toMatch(/URL parameter max="5" and URL parameter connection_limit="6"/);
   });
 
+  it('refuses a URL parameter given twice with different values', () => {
+    const err = configError({ env: {}, url: `${URL}?max=5&max=50` });
+    expect(err.message).toBe('URL parameter max is given 2 times with different values ("5", "50"); give it once.');
+    expect(resolveConfig({ env: {}, url: `${URL}?max=5&max=5` }).max).toBe(5);
+  });
+
+  it.each(['ORDERS', 'orders-', '_DB_', ''])('refuses envPrefix %p, which would not name variables like ORDERS_URL', (envPrefix) => {
+    expect(configError({ env: {}, url: URL, envPrefix }).message).toMatch(/option envPrefix=.* ending in _, such as ORDERS_/);
+  });
+
   it('refuses DATABASE_URL and DB_URL that disagree, naming both', () => {
     const err = configError({ env: { DATABASE_URL: 'postgres://a/one', DB_URL: 'postgres://b/two' } });
     expect(err.message).toMatch(/DATABASE_URL="postgres:\/\/a\/one" and DB_URL="postgres:\/\/b\/two" disagree/);

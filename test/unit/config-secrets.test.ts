@@ -104,6 +104,7 @@ describe('ConfigError messages', () => {
     ['a file URL without a path, with an auth token', { env: {}, url: `file:?authToken=${URL_TOKEN}` }],
     ['a bad replica URL with a password', { env: { DB_READ_REPLICA_URLS: `postgres://app:${REPLICA_PASSWORD}@r:x/db` }, url: 'postgres://h/db' }],
     ['replicas given as a bad option', { env: {}, url: 'postgres://h/db', readReplicaUrls: [`postgres://app:${REPLICA_PASSWORD}@r/db`, 5] as unknown as string[] }],
+    ['the authToken parameter given twice', { env: {}, url: `libsql://h?authToken=${URL_TOKEN}&authToken=${TOKEN}` }],
     ['an in-memory database with max above 1 and a token', { env: { DB_POOL_MAX: '3', DB_AUTH_TOKEN: TOKEN }, url: ':memory:' }],
   ])('%s does not contain the secret', (_case, options) => {
     const err = thrown(options);
