@@ -99,13 +99,20 @@ export class ReplicaSet {
     private readonly logger: Logger,
   ) {
     const { config } = host;
-    this.members = config.secretReadReplicaUrls.map((secret, i) => {
-      const pool = makePool(replicaPoolOptions(config, options, secret.reveal(), i));
-      const replica = new Replica(pool, config.readReplicaUrls[i]);
-      // A replica that cannot be connected to is out now, not at the next check.
-      pool.on('createError', ({ error }) => this.takeOut(replica, error));
-      return replica;
-    });
+    // Every replica's settings are checked before any pool opens, so a bad one leaves nothing behind.
+    const replicaOptions = config.secretReadReplicaUrls.map((secret, i) => replicaPoolOptions(config, options, secret.reveal(), i));
+    this.members = [];
+    try {
+      for (const [i, opts] of replicaOptions.entries()) {
+        const replica = new Replica(makePool(opts), config.readReplicaUrls[i]);
+        // A replica that cannot be connected to is out now, not at the next check.
+        replica.pool.on('createError', ({ error }) => this.takeOut(replica, error));
+        this.members.push(replica);
+      }
+    } catch (err) {
+      for (const replica of this.members) void replica.pool.close({ timeoutMs: 0 });
+      throw err;
+    }
     const intervalMs = config.replicaCheckIntervalMs > 0 ? config.replicaCheckIntervalMs : DEFAULT_REPLICA_CHECK_INTERVAL_MS;
     this.timer = setInterval(() => void this.checkAll(), intervalMs);
     this.timer.unref();
