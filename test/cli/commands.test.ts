@@ -25,6 +25,12 @@ describe('lifeguard help and usage errors', () => {
     expect(run.stdout).toContain('2  usage: bad flags');
   });
 
+  it('prints the package version with --version', () => {
+    const run = runCli(['--version']);
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe((require('../../package.json') as { version: string }).version);
+  });
+
   it.each(['config', 'check', 'size', 'bench'])('has --help for %s, with --json for its data', (command) => {
     const run = runCli([command, '--help']);
     expect(run.status).toBe(0);
