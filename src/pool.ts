@@ -376,7 +376,8 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       return await (limitMs > 0 && !this.adapter.synchronous ? this.bounded(conn, running, limitMs) : running);
     } catch (err) {
       if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
-      throw err;
+      // Drivers echo connection strings in some errors; the caller gets the error without secrets.
+      throw redactError(err, configSecrets(this.config));
     } finally {
       this.recordQuery(conn, sql, performance.now() - started);
     }
@@ -439,7 +440,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       return true;
     } catch (err) {
       this.recorder.counters.validationFailures++;
-      conn.broken ??= err;
+      conn.broken ??= redactError(err, configSecrets(this.config));
       this.engine.retire(conn, 'validation');
       return false;
     }

@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import { resolveConfig } from '../../src/config';
 import { ConfigError, PoolTimeoutError, type ConnectionError } from '../../src/errors';
 import type { PoolOptions } from '../../src/config/types';
-import { createPool, type Pool } from '../../src';
+import { createPool, registerAdapter, type Pool } from '../../src';
 import { silentLogger } from '../../src/logger';
 import { fakeDatabase, type FakeDatabase } from '../helpers/fake-adapter';
 
@@ -160,5 +160,43 @@ describe('connection errors whose driver message echoes the URL', () => {
     const err = await pool.acquire().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PoolTimeoutError);
     expectNoSecret(err);
+  });
+});
+
+describe('query and validation errors whose driver message echoes the URL', () => {
+  it('reach the caller and the destroy event without the password or the token', async () => {
+    const noop = async () => undefined;
+    registerAdapter('echoing', (config) => {
+      const echo = () => new Error(`server at ${config.secretUrl.reveal()} (token ${config.authToken?.reveal()}) said no`);
+      return {
+        name: 'echoing',
+        connect: async () => ({ usedAt: 0 }),
+        validate: async () => {
+          throw echo();
+        },
+        query: async () => {
+          throw echo();
+        },
+        begin: noop,
+        commit: noop,
+        rollback: noop,
+        close: noop,
+        isBroken: () => false,
+      };
+    });
+    const pool = createPool({ url: `echoing://app:${PASSWORD}@localhost/db`, authToken: TOKEN, env: {}, logger: silentLogger, max: 1, testOnAcquire: true });
+    try {
+      const destroyed: unknown[] = [];
+      pool.on('destroy', (event) => destroyed.push(event.error));
+      const queryError = await pool.query('SELECT 1').catch((e: unknown) => e);
+      expect((queryError as Error).message).toMatch(/server at echoing:\/\/app:\[redacted\]@localhost\/db|server at \[redacted\]/);
+      expectNoSecret(queryError);
+      await new Promise((resolve) => setTimeout(resolve, 550));
+      await pool.query('SELECT 1').catch(() => undefined);
+      expect(destroyed.length).toBeGreaterThanOrEqual(1);
+      for (const error of destroyed) expectNoSecret(error);
+    } finally {
+      await pool.close({ timeoutMs: 100 });
+    }
   });
 });
