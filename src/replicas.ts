@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger, PoolOptions, PoolSettings, ResolvedConfig } from './config/types';
 import { resolveConfig } from './config';
 import { SETTINGS } from './config/options';
@@ -46,7 +47,7 @@ export class Replica {
   failures = 0;
   lastError: string | undefined;
   lagMs: number | undefined;
-  private down = new AbortController();
+  private down = Replica.downController();
 
   constructor(
     readonly pool: Pool,
@@ -70,8 +71,15 @@ export class Replica {
   markUp(): boolean {
     if (this.healthy) return false;
     this.healthy = true;
-    this.down = new AbortController();
+    this.down = Replica.downController();
     return true;
+  }
+
+  /** Every read waiting on this replica listens to one signal: many listeners are expected, not a leak. */
+  private static downController(): AbortController {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
   }
 
   /** Callers in flight or waiting, per connection slot: the least busy replica gets the next read. */

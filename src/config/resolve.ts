@@ -210,11 +210,14 @@ function singleParam(params: URLSearchParams, name: string, secret = false): str
 
 /** An in-memory database exists once per connection: a pool of several would be several databases. */
 function applyInMemoryRule(layers: Layers, set: (k: string, v: unknown, s: ConfigSource, o: string) => void): void {
-  const max = layers.values.max as number;
-  const chosenByUser = ['env', 'url', 'option'].includes(layers.sources.max);
-  if (max > 1 && chosenByUser) {
-    throw new ConfigError(layers.origins.max, `${layers.origins.max}=${max} is not possible with an in-memory database: each connection would get its own empty database; use max 1 or a file.`);
+  const chosenByUser = (key: string) => ['env', 'url', 'option'].includes(layers.sources[key]);
+  for (const key of ['max', 'min']) {
+    const value = layers.values[key] as number;
+    if (value > 1 && chosenByUser(key)) {
+      throw new ConfigError(layers.origins[key], `${layers.origins[key]}=${value} is not possible with an in-memory database: each connection would get its own empty database; use ${key} 1 or a file.`);
+    }
   }
+  const max = layers.values.max as number;
   if (max !== 1) set('max', 1, layers.sources.max, 'in-memory database: one connection');
   if ((layers.values.min as number) > 1) set('min', 1, layers.sources.min, 'in-memory database: one connection');
 }

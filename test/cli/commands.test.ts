@@ -25,6 +25,12 @@ describe('lifeguard help and usage errors', () => {
     expect(run.stdout).toContain('2  usage: bad flags');
   });
 
+  it('prints the package version with --version', () => {
+    const run = runCli(['--version']);
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe((require('../../package.json') as { version: string }).version);
+  });
+
   it.each(['config', 'check', 'size', 'bench'])('has --help for %s, with --json for its data', (command) => {
     const run = runCli([command, '--help']);
     expect(run.status).toBe(0);
@@ -162,7 +168,7 @@ describe('lifeguard bench on an embedded file', () => {
   it('prints a table and plain progress lines when stderr is not a terminal', () => {
     const run = runCli(['bench', '--url', fileUrl, '-c', '2', '-d', '300ms']);
     expect(run.status).toBe(0);
-    expect(run.stderr).toMatch(/^bench: 0\.3\/0\.3 s, \d+ operations, 0 errors$/m);
+    expect(run.stderr.match(/^bench: 0\.3\/0\.3 s, \d+ operations, 0 errors$/gm)).toHaveLength(1);
     for (const row of ['throughput', 'latency', 'acquire waits', 'timeouts', 'errors']) expect(run.stdout).toMatch(new RegExp(`^  ${row} `, 'm'));
   });
 

@@ -142,6 +142,10 @@ describe('bad options', () => {
     expect(err.message).toMatch(/option max=4 is not possible with an in-memory database/);
   });
 
+  it('refuses an explicit min above 1 for an in-memory database', () => {
+    expect(configError({ env: { DB_POOL_MIN: '2' }, url: 'file::memory:' }).message).toMatch(/DB_POOL_MIN=2 is not possible with an in-memory database.*use min 1/);
+  });
+
   it('refuses DB_POOL_MAX above 1 for an in-memory database', () => {
     expect(configError({ env: { DB_POOL_MAX: '3' }, url: ':memory:' }).setting).toBe('DB_POOL_MAX');
   });
