@@ -145,6 +145,13 @@ describe('lifeguard size', () => {
     expect(out.max).toBe(4); // 4 cores × 2 + 1 = 9 for the server, 4 per instance
   });
 
+  it('exits 1 with the reason when --from-server meets a database with no connection limit', () => {
+    const run = runCli(['size', '--from-server', '--url', fileUrl]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('--from-server: could not read max_connections from');
+    expect(run.stderr).toContain('the libsql adapter reports no connection limit');
+  });
+
   it('exits 2 when the fleet cannot get one connection per instance', () => {
     const run = runCli(['size', '--max-connections', '10', '--reserved', '2', '--instances', '9']);
     expect(run.status).toBe(2);
