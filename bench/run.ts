@@ -14,6 +14,7 @@ import { benchMysql } from './mysql';
 import { benchPostgres } from './postgres';
 import { benchMetrics } from './metrics';
 import { printMediansOfRuns } from './report';
+import { benchReplicas } from './replicas';
 
 const SUITES: Record<string, (plan: typeof FULL) => Promise<void>> = {
   engine: benchEngine,
@@ -22,6 +23,7 @@ const SUITES: Record<string, (plan: typeof FULL) => Promise<void>> = {
   embedded: benchEmbedded,
   load: benchLoad,
   metrics: benchMetrics,
+  replicas: benchReplicas,
 };
 
 async function main(): Promise<void> {

@@ -88,14 +88,15 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       },
       { min: this.config.min, max: this.config.max },
     );
+    // Before anything starts: a replica that cannot be set up fails createPool with nothing left running.
+    this.replicas = this.config.readReplicaUrls.length > 0 ? new ReplicaSet(this, options, (o) => new Pool(o), this.logger) : undefined;
+    this.readView = new Reader(this, this.replicas);
     if (this.config.evictionIntervalMs > 0) {
       this.housekeeping = setInterval(() => this.runHousekeeping(), this.config.evictionIntervalMs);
       // Housekeeping must never be the reason a process stays alive.
       this.housekeeping.unref();
     }
     this.engine.start();
-    this.replicas = this.config.readReplicaUrls.length > 0 ? new ReplicaSet(this, options, (o) => new Pool(o), this.logger) : undefined;
-    this.readView = new Reader(this, this.replicas);
   }
 
   // ---- public API -------------------------------------------------------------------------
@@ -232,6 +233,11 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
 
   get isClosed(): boolean {
     return this.closing;
+  }
+
+  /** @internal The last connection failure while connections are failing; undefined once one opens. */
+  get connectFailure(): unknown {
+    return this.connector.gate.consecutiveFailures > 0 ? this.connector.lastError : undefined;
   }
 
   /** @internal Borrowed plus waiting, per slot: how the read router compares replicas, without stats()' percentiles. */
@@ -375,7 +381,8 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       return await (limitMs > 0 && !this.adapter.synchronous ? this.bounded(conn, running, limitMs) : running);
     } catch (err) {
       if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
-      throw err;
+      // Drivers echo connection strings in some errors; the caller gets the error without secrets.
+      throw redactError(err, configSecrets(this.config));
     } finally {
       this.recordQuery(conn, sql, performance.now() - started);
     }
@@ -438,7 +445,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       return true;
     } catch (err) {
       this.recorder.counters.validationFailures++;
-      conn.broken ??= err;
+      conn.broken ??= redactError(err, configSecrets(this.config));
       this.engine.retire(conn, 'validation');
       return false;
     }

@@ -1,4 +1,6 @@
+import { resolveConfig } from './config';
 import type { PoolOptions } from './config/types';
+import { ConfigError } from './errors';
 import { Pool } from './pool';
 
 /**
@@ -19,10 +21,34 @@ function pools(): Map<string, Pool> {
 /** The process's pool called `name` (default 'default'), created from `options` the first time. */
 export function getPool(name = 'default', options: PoolOptions = {}): Pool {
   const existing = pools().get(name);
-  if (existing && !existing.isClosed) return existing;
+  if (existing && !existing.isClosed) {
+    assertSameDatabase(existing, options);
+    return existing;
+  }
   const pool = new Pool({ ...options, name });
   pools().set(name, pool);
+  if (options.url !== undefined) checkedUrls.set(pool, options.url);
   return pool;
+}
+
+/** URLs already found to point where a registered pool does, so a hot path pays one string compare. */
+const checkedUrls = new WeakMap<Pool, string>();
+
+/**
+ * Two parts of a service asking for the same pool name with different databases is a bug that
+ * would otherwise send one part's queries to the other's database without a word.
+ */
+function assertSameDatabase(pool: Pool, options: PoolOptions): void {
+  if (options.url === undefined || checkedUrls.get(pool) === options.url) return;
+  const wanted = resolveConfig({ ...options, name: pool.name });
+  if (wanted.secretUrl.reveal() !== pool.config.secretUrl.reveal()) {
+    throw new ConfigError(
+      'url',
+      `getPool("${pool.name}") already holds a pool for ${pool.config.url}, and was now asked for ${wanted.url}. ` +
+        'Give each database its own pool name.',
+    );
+  }
+  checkedUrls.set(pool, options.url);
 }
 
 /** Every pool getPool() created that is still open. */

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger, PoolOptions, PoolSettings, ResolvedConfig } from './config/types';
 import { resolveConfig } from './config';
 import { SETTINGS } from './config/options';
@@ -46,7 +47,7 @@ export class Replica {
   failures = 0;
   lastError: string | undefined;
   lagMs: number | undefined;
-  private down = new AbortController();
+  private down = Replica.downController();
 
   constructor(
     readonly pool: Pool,
@@ -70,8 +71,15 @@ export class Replica {
   markUp(): boolean {
     if (this.healthy) return false;
     this.healthy = true;
-    this.down = new AbortController();
+    this.down = Replica.downController();
     return true;
+  }
+
+  /** Every read waiting on this replica listens to one signal: many listeners are expected, not a leak. */
+  private static downController(): AbortController {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
   }
 
   /** Callers in flight or waiting, per connection slot: the least busy replica gets the next read. */
@@ -99,13 +107,20 @@ export class ReplicaSet {
     private readonly logger: Logger,
   ) {
     const { config } = host;
-    this.members = config.secretReadReplicaUrls.map((secret, i) => {
-      const pool = makePool(replicaPoolOptions(config, options, secret.reveal(), i));
-      const replica = new Replica(pool, config.readReplicaUrls[i]);
-      // A replica that cannot be connected to is out now, not at the next check.
-      pool.on('createError', ({ error }) => this.takeOut(replica, error));
-      return replica;
-    });
+    // Every replica's settings are checked before any pool opens, so a bad one leaves nothing behind.
+    const replicaOptions = config.secretReadReplicaUrls.map((secret, i) => replicaPoolOptions(config, options, secret.reveal(), i));
+    this.members = [];
+    try {
+      for (const [i, opts] of replicaOptions.entries()) {
+        const replica = new Replica(makePool(opts), config.readReplicaUrls[i]);
+        // A replica that cannot be connected to is out now, not at the next check.
+        replica.pool.on('createError', ({ error }) => this.takeOut(replica, error));
+        this.members.push(replica);
+      }
+    } catch (err) {
+      for (const replica of this.members) void replica.pool.close({ timeoutMs: 0 });
+      throw err;
+    }
     const intervalMs = config.replicaCheckIntervalMs > 0 ? config.replicaCheckIntervalMs : DEFAULT_REPLICA_CHECK_INTERVAL_MS;
     this.timer = setInterval(() => void this.checkAll(), intervalMs);
     this.timer.unref();

@@ -123,33 +123,37 @@ export function recommendPoolSize(input: SizingInput = {}): SizingAdvice {
   if (input.serverMaxConnections !== undefined) {
     const budget = fleetBudget({ ...input, serverMaxConnections: input.serverMaxConnections });
     limits.fleetPerInstance = budget.perInstance;
-    reasons.push(
-      `Fleet budget: (max_connections ${budget.serverMaxConnections} − ${budget.reservedConnections} reserved) / ` +
-        `${budget.instances} instance${budget.instances === 1 ? '' : 's'} = ${budget.perInstance} per instance.`,
-    );
-    if (budget.perInstance < 1) {
-      throw new ConfigError(
-        'instances',
-        `${budget.instances} instances cannot each have one connection within ${budget.usable} usable connections ` +
-          `(max_connections ${budget.serverMaxConnections} − ${budget.reservedConnections} reserved): ` +
-          'put a pooler such as PgBouncer in front, raise max_connections, or run fewer instances.',
-      );
-    }
-    if (max > budget.perInstance) {
-      reasons.push(`Capped at the fleet budget: ${max} → ${budget.perInstance}, so ${budget.instances} × max stays within ${budget.usable}.`);
-      if (demand > budget.perInstance) {
-        warnings.push(
-          `The workload asks for ${demand} connections per instance but the server can give ${budget.perInstance}: ` +
-            'callers will queue at peak. Put PgBouncer in front, raise max_connections, or make queries shorter.',
-        );
-      }
-      max = budget.perInstance;
-    }
+    max = capAtFleetBudget(budget, max, demand, reasons, warnings);
   }
 
   const min = Math.max(1, Math.floor(max / 4));
   reasons.push(`min = a quarter of max, at least 1: ${min}.`);
   return { max, min, reasons, warnings, limits };
+}
+
+/** The hard limit: instances × max never exceeds the server's usable connections. */
+function capAtFleetBudget(budget: FleetBudget, max: number, demand: number, reasons: string[], warnings: string[]): number {
+  reasons.push(
+    `Fleet budget: (max_connections ${budget.serverMaxConnections} − ${budget.reservedConnections} reserved) / ` +
+      `${budget.instances} instance${budget.instances === 1 ? '' : 's'} = ${budget.perInstance} per instance.`,
+  );
+  if (budget.perInstance < 1) {
+    throw new ConfigError(
+      'instances',
+      `${budget.instances} instances cannot each have one connection within ${budget.usable} usable connections ` +
+        `(max_connections ${budget.serverMaxConnections} − ${budget.reservedConnections} reserved): ` +
+        'put a pooler such as PgBouncer in front, raise max_connections, or run fewer instances.',
+    );
+  }
+  if (max <= budget.perInstance) return max;
+  reasons.push(`Capped at the fleet budget: ${max} → ${budget.perInstance}, so ${budget.instances} × max stays within ${budget.usable}.`);
+  if (demand > budget.perInstance) {
+    warnings.push(
+      `The workload asks for ${demand} connections per instance but the server can give ${budget.perInstance}: ` +
+        'callers will queue at peak. Put PgBouncer in front, raise max_connections, or make queries shorter.',
+    );
+  }
+  return budget.perInstance;
 }
 
 /** What the workload asks for, before any ceiling. */

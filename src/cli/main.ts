@@ -3,6 +3,8 @@
  * process.exit; it resolves to the exit code, so stdout is flushed and pools close before the
  * process ends.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, LifeguardError } from '../errors';
 import { registerBenchCommand } from './bench-command';
@@ -63,7 +65,12 @@ function reportFailure(err: unknown): ExitCode {
 }
 
 function packageVersion(): string {
-  // dist/src/cli/main.js and src/cli/main.ts both sit three levels below package.json.
-  const pkg = require('../../../package.json') as { version: string };
-  return pkg.version;
+  // Compiled, this file is dist/src/cli/main.js; under ts-jest, src/cli/main.ts: walk up to our package.json.
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'lifeguard' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
 }

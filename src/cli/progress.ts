@@ -16,10 +16,13 @@ export function progressDisplay(label: string, enabled: boolean, stream: NodeJS.
   if (!enabled) return { update: () => undefined, stop: () => undefined };
   if (stream.isTTY) return barDisplay(label, stream);
   let lastPrintedMs = 0;
+  let finished = false;
   return {
     update(progress) {
       const done = progress.elapsedMs >= progress.durationMs;
-      if (!done && progress.elapsedMs - lastPrintedMs < PLAIN_EVERY_MS) return;
+      // The last tick and the final report can both arrive at the end: print the end once.
+      if (finished || (!done && progress.elapsedMs - lastPrintedMs < PLAIN_EVERY_MS)) return;
+      finished = done;
       lastPrintedMs = progress.elapsedMs;
       stream.write(`${label}: ${(progress.elapsedMs / 1000).toFixed(1)}/${(progress.durationMs / 1000).toFixed(1)} s, ${progress.operations} operations, ${progress.errors} errors\n`);
     },

@@ -116,7 +116,8 @@ function rulesSection(): string[] {
     '',
     '- `max` is at least 1, and `min` ≤ `max`.',
     '- `criticalQueryMs` ≥ `slowQueryMs` when both are on.',
-    '- In-memory databases: `max` 1.',
+    '- In-memory databases: `max` 1 and `min` at most 1. A profile’s or workload’s larger value is lowered; a larger value you set (variable, URL parameter or option) is an error.',
+    '- A URL parameter given twice with different values is an error; `envPrefix` must end in `_`.',
     '',
   ];
 }

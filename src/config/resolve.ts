@@ -28,6 +28,9 @@ interface Layers {
 export function resolveConfig(options: PoolOptions = {}): ResolvedConfig {
   const env: Env = options.env ?? process.env;
   const prefix = options.envPrefix ?? 'DB_';
+  if (typeof prefix !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*_$/.test(prefix)) {
+    throw new ConfigError('envPrefix', `option envPrefix=${JSON.stringify(prefix)} is not valid: expected letters, digits and _, ending in _, such as ORDERS_.`);
+  }
   const name = options.name ?? 'default';
   if (typeof name !== 'string' || !/^[\w.:-]{1,64}$/.test(name)) {
     throw new ConfigError('name', `option name=${JSON.stringify(name)} is not valid: expected 1-64 letters, digits, _ . : -`);
@@ -55,10 +58,10 @@ export function resolveConfig(options: PoolOptions = {}): ResolvedConfig {
 
   const urlInfo = resolveUrl(options, env, prefix);
   for (const spec of SETTINGS) {
-    const found = readSameLevel(spec, spec.urlParams, (p) => urlInfo.params.get(p.name) ?? undefined, (p) => `URL parameter ${p.name}`, prefix);
+    const found = readSameLevel(spec, spec.urlParams, (p) => singleParam(urlInfo.params, p.name), (p) => `URL parameter ${p.name}`, prefix);
     if (found) set(spec.key, found.value, 'url', found.origin);
   }
-  const urlToken = urlInfo.params.get('authToken') ?? undefined;
+  const urlToken = singleParam(urlInfo.params, 'authToken', true);
 
   for (const spec of SETTINGS) {
     const value = (options as Values)[spec.key];
@@ -71,7 +74,13 @@ export function resolveConfig(options: PoolOptions = {}): ResolvedConfig {
   checkCombinations(layers);
 
   const secretUrl = driverUrl(urlInfo, CONSUMED_URL_PARAMS);
-  const tokenText = options.authToken ?? urlToken ?? env[envName({ name: 'DB_AUTH_TOKEN', kind: 'string' }, prefix)];
+  const token = resolveToken(options, urlToken, env, prefix);
+  layers.sources.url = urlInfo.source;
+  layers.origins.url = urlInfo.origin;
+  if (token) {
+    layers.sources.authToken = token.source;
+    layers.origins.authToken = token.origin;
+  }
   const replicas = layers.values.readReplicaUrls as string[];
   for (const replica of replicas) splitUrl(replica, layers.origins.readReplicaUrls);
   const config: ResolvedConfig = {
@@ -87,7 +96,7 @@ export function resolveConfig(options: PoolOptions = {}): ResolvedConfig {
     sources: layers.sources,
     origins: layers.origins,
   };
-  if (tokenText) config.authToken = new Secret(tokenText);
+  if (token) config.authToken = new Secret(token.text);
   if (workload) config.workload = workload;
   return Object.freeze(config);
 }
@@ -164,10 +173,13 @@ function resolveWorkload(options: PoolOptions, env: Env, prefix: string, set: (k
 
 function resolveUrl(options: PoolOptions, env: Env, prefix: string) {
   if (options.url !== undefined) {
-    if (typeof options.url !== 'string' || options.url.trim() === '') {
-      throw new ConfigError('url', 'option url is empty: expected a database URL such as postgres://user@host/db or file:app.db.');
+    // A WHATWG URL object is a natural thing to pass; take its text.
+    const url: unknown = (options.url as unknown) instanceof URL ? (options.url as unknown as URL).href : options.url;
+    if (typeof url !== 'string' || url.trim() === '') {
+      const what = typeof url === 'string' ? 'is empty' : `is a ${url === null ? 'null' : typeof url}, not a string`;
+      throw new ConfigError('url', `option url ${what}: expected a database URL such as postgres://user@host/db or file:app.db.`);
     }
-    return splitUrl(options.url, 'option url');
+    return { ...splitUrl(url, 'option url'), source: 'option' as const, origin: 'option url' };
   }
   const candidates = [prefix === 'DB_' ? 'DATABASE_URL' : undefined, `${prefix}URL`].filter((n): n is string => n !== undefined);
   const set = candidates.filter((n) => env[n] !== undefined && (env[n] as string).trim() !== '');
@@ -177,16 +189,38 @@ function resolveUrl(options: PoolOptions, env: Env, prefix: string) {
   if (set.length === 2 && env[set[0]]?.trim() !== env[set[1]]?.trim()) {
     throw new ConfigError(set[1], `${set[0]}=${JSON.stringify(maskUrl(env[set[0]] as string))} and ${set[1]}=${JSON.stringify(maskUrl(env[set[1]] as string))} disagree; set only one.`);
   }
-  return splitUrl(env[set[0]] as string, set[0]);
+  return { ...splitUrl(env[set[0]] as string, set[0]), source: 'env' as const, origin: set[0] };
+}
+
+/** The auth token and where it came from: option < URL parameter < variable, highest first. */
+function resolveToken(options: PoolOptions, urlToken: string | undefined, env: Env, prefix: string) {
+  const variable = `${prefix}AUTH_TOKEN`;
+  if (options.authToken) return { text: options.authToken, source: 'option' as const, origin: 'option authToken' };
+  if (urlToken) return { text: urlToken, source: 'url' as const, origin: 'URL parameter authToken' };
+  const fromEnv = env[variable]?.trim();
+  return fromEnv ? { text: fromEnv, source: 'env' as const, origin: variable } : undefined;
+}
+
+/** A URL parameter given once (or repeated with one value); repeated with different values is an error. */
+function singleParam(params: URLSearchParams, name: string, secret = false): string | undefined {
+  const values = [...new Set(params.getAll(name).map((value) => value.trim()))];
+  if (values.length > 1) {
+    const shown = secret ? '' : ` (${values.map((value) => JSON.stringify(value)).join(', ')})`;
+    throw new ConfigError(`URL parameter ${name}`, `URL parameter ${name} is given ${values.length} times with different values${shown}; give it once.`);
+  }
+  return values[0];
 }
 
 /** An in-memory database exists once per connection: a pool of several would be several databases. */
 function applyInMemoryRule(layers: Layers, set: (k: string, v: unknown, s: ConfigSource, o: string) => void): void {
-  const max = layers.values.max as number;
-  const chosenByUser = ['env', 'url', 'option'].includes(layers.sources.max);
-  if (max > 1 && chosenByUser) {
-    throw new ConfigError(layers.origins.max, `${layers.origins.max}=${max} is not possible with an in-memory database: each connection would get its own empty database; use max 1 or a file.`);
+  const chosenByUser = (key: string) => ['env', 'url', 'option'].includes(layers.sources[key]);
+  for (const key of ['max', 'min']) {
+    const value = layers.values[key] as number;
+    if (value > 1 && chosenByUser(key)) {
+      throw new ConfigError(layers.origins[key], `${layers.origins[key]}=${value} is not possible with an in-memory database: each connection would get its own empty database; use ${key} 1 or a file.`);
+    }
   }
+  const max = layers.values.max as number;
   if (max !== 1) set('max', 1, layers.sources.max, 'in-memory database: one connection');
   if ((layers.values.min as number) > 1) set('min', 1, layers.sources.min, 'in-memory database: one connection');
 }

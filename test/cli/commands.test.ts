@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recommendPoolSize } from '../../src';
 import { configurationReference } from '../../src/config/reference';
-import { parseJson, runCli } from './run-cli';
+import { parseJson, runCli, startCli } from './run-cli';
 
 let dir: string;
 let fileUrl: string;
@@ -23,6 +23,12 @@ describe('lifeguard help and usage errors', () => {
     expect(run.status).toBe(0);
     for (const command of ['config', 'check', 'size', 'bench', 'serve']) expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect(run.stdout).toContain('2  usage: bad flags');
+  });
+
+  it('prints the package version with --version', () => {
+    const run = runCli(['--version']);
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe((require('../../package.json') as { version: string }).version);
   });
 
   it.each(['config', 'check', 'size', 'bench'])('has --help for %s, with --json for its data', (command) => {
@@ -139,6 +145,13 @@ describe('lifeguard size', () => {
     expect(out.max).toBe(4); // 4 cores × 2 + 1 = 9 for the server, 4 per instance
   });
 
+  it('exits 1 with the reason when --from-server meets a database with no connection limit', () => {
+    const run = runCli(['size', '--from-server', '--url', fileUrl]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('--from-server: could not read max_connections from');
+    expect(run.stderr).toContain('the libsql adapter reports no connection limit');
+  });
+
   it('exits 2 when the fleet cannot get one connection per instance', () => {
     const run = runCli(['size', '--max-connections', '10', '--reserved', '2', '--instances', '9']);
     expect(run.status).toBe(2);
@@ -162,7 +175,7 @@ describe('lifeguard bench on an embedded file', () => {
   it('prints a table and plain progress lines when stderr is not a terminal', () => {
     const run = runCli(['bench', '--url', fileUrl, '-c', '2', '-d', '300ms']);
     expect(run.status).toBe(0);
-    expect(run.stderr).toMatch(/^bench: 0\.3\/0\.3 s, \d+ operations, 0 errors$/m);
+    expect(run.stderr.match(/^bench: 0\.3\/0\.3 s, \d+ operations, 0 errors$/gm)).toHaveLength(1);
     for (const row of ['throughput', 'latency', 'acquire waits', 'timeouts', 'errors']) expect(run.stdout).toMatch(new RegExp(`^  ${row} `, 'm'));
   });
 
@@ -173,6 +186,22 @@ describe('lifeguard bench on an embedded file', () => {
     // One line at about 2 s, while the load still runs, then the final one.
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^bench: 2\.\d\/2\.5 s, [1-9]\d* operations, 0 errors$/);
+  });
+
+  it('stops early on Ctrl-C (SIGINT) and still prints the report of the time it ran', async () => {
+    const child = startCli(['bench', '--url', fileUrl, '-c', '2', '-d', '60s']);
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    // The first progress line (after 2 s) says the load is running and Ctrl-C is handled.
+    await new Promise<void>((resolve) => child.stderr?.on('data', (chunk: Buffer) => chunk.toString().includes('bench: ') && resolve()));
+    child.kill('SIGINT');
+    const code = await exited;
+    clearTimeout(killer);
+    expect(code).toBe(0);
+    expect(stdout).toContain('(interrupted)');
+    expect(stdout).toMatch(/throughput\s+\d+ queries\/s \(\d+ in \d+\.\d s\)/);
   });
 
   it('exits 1 at once, with the database error, when the SQL is wrong', () => {

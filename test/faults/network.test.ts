@@ -1,17 +1,22 @@
 /**
- * Network faults between the pool and the local PostgreSQL, through the TCP proxy: a path that goes
- * silent (blackhole) and a path whose sockets are all cut at once.
+ * Network faults between the pool and the local PostgreSQL and MariaDB, through the TCP proxy: a
+ * path that goes silent (blackhole) and a path whose sockets are all cut at once.
  */
 import { PoolTimeoutError, QueryTimeoutError } from '../../src';
-import { describePostgres, POSTGRES_URL } from '../helpers/databases';
+import { describeMysql, describePostgres, MYSQL_URL, POSTGRES_URL } from '../helpers/databases';
 import { closeFaultPools, faultPool, sleep, waitFor } from './harness/fault-pools';
 import { TcpProxy } from './harness/tcp-proxy';
 
-describePostgres('network faults on PostgreSQL through a TCP proxy', () => {
+const targets = [
+  { label: 'PostgreSQL', describeServer: describePostgres, url: POSTGRES_URL, defaultPort: 5432 },
+  { label: 'MariaDB', describeServer: describeMysql, url: MYSQL_URL, defaultPort: 3306 },
+];
+
+for (const { label, describeServer, url: SERVER_URL, defaultPort } of targets) describeServer(`network faults on ${label} through a TCP proxy`, () => {
   let proxy: TcpProxy;
   beforeEach(async () => {
-    const target = new URL(POSTGRES_URL);
-    proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
+    const target = new URL(SERVER_URL);
+    proxy = await TcpProxy.start(target.hostname, Number(target.port || defaultPort));
   });
   afterEach(async () => {
     await closeFaultPools();
@@ -20,8 +25,8 @@ describePostgres('network faults on PostgreSQL through a TCP proxy', () => {
 
   describe('blackhole', () => {
     it('detects a silent connection by the statement timeout, destroys it and frees its slot', async () => {
-      const pool = faultPool(proxy.urlFor(POSTGRES_URL), { max: 2, statementTimeoutMs: 300, acquireTimeoutMs: 2000 });
-      await Promise.all([pool.query('SELECT 1'), pool.query('SELECT 1')]);
+      const pool = faultPool(proxy.urlFor(SERVER_URL), { min: 2, max: 2, statementTimeoutMs: 300, acquireTimeoutMs: 2000 });
+      await pool.warmup(); // two open connections, so both queries below run on one that goes silent
       const destroyed: string[] = [];
       pool.on('destroy', (e) => destroyed.push(e.reason));
       proxy.blackhole();
@@ -40,14 +45,14 @@ describePostgres('network faults on PostgreSQL through a TCP proxy', () => {
       const healedAt = Date.now();
       await expect(pool.query('SELECT 2 AS two')).resolves.toMatchObject({ rows: [{ two: 2 }] });
       console.log(
-        `[figure] blackhole: silent connections detected after ${detectedMs} ms (statementTimeoutMs 300 + grace 300), both destroyed; ` +
+        `[figure] blackhole ${label}: silent connections detected after ${detectedMs} ms (statementTimeoutMs 300 + grace 300), both destroyed; ` +
           `first query after the path healed took ${Date.now() - healedAt} ms`,
       );
       expect(detectedMs).toBeLessThan(1500);
     });
 
     it('bounds a query on a silent connection by its own timeoutMs when no statement timeout is set', async () => {
-      const pool = faultPool(proxy.urlFor(POSTGRES_URL), { max: 1 });
+      const pool = faultPool(proxy.urlFor(SERVER_URL), { max: 1 });
       await pool.query('SELECT 1');
       proxy.blackhole();
       await expect(pool.query('SELECT 1', [], { timeoutMs: 300 })).rejects.toBeInstanceOf(QueryTimeoutError);
@@ -56,7 +61,7 @@ describePostgres('network faults on PostgreSQL through a TCP proxy', () => {
     });
 
     it('gives up on connections that never answer by connectTimeoutMs, leaving no socket or slot behind', async () => {
-      const pool = faultPool(proxy.urlFor(POSTGRES_URL), { max: 2, connectTimeoutMs: 300, acquireTimeoutMs: 1000 });
+      const pool = faultPool(proxy.urlFor(SERVER_URL), { max: 2, connectTimeoutMs: 300, acquireTimeoutMs: 1000 });
       proxy.blackhole();
       const started = Date.now();
       const err = await pool.acquire().catch((e: unknown) => e);
@@ -72,7 +77,7 @@ describePostgres('network faults on PostgreSQL through a TCP proxy', () => {
     });
 
     it('with testOnAcquire, validation of a silent idle connection is bounded and the caller gets a working one', async () => {
-      const pool = faultPool(proxy.urlFor(POSTGRES_URL), { max: 2, testOnAcquire: true, connectTimeoutMs: 300, acquireTimeoutMs: 3000 });
+      const pool = faultPool(proxy.urlFor(SERVER_URL), { max: 2, testOnAcquire: true, connectTimeoutMs: 300, acquireTimeoutMs: 3000 });
       await pool.query('SELECT 1');
       await sleep(600); // past the 500 ms window in which a recently used connection skips validation
       proxy.blackhole();
@@ -86,7 +91,7 @@ describePostgres('network faults on PostgreSQL through a TCP proxy', () => {
 
   describe('cut sockets', () => {
     it('after every socket is cut, the next queries succeed within 2 s and no caller gets a dead connection (testOnAcquire)', async () => {
-      const pool = faultPool(proxy.urlFor(POSTGRES_URL), { min: 6, max: 6, testOnAcquire: true, acquireTimeoutMs: 3000 });
+      const pool = faultPool(proxy.urlFor(SERVER_URL), { min: 6, max: 6, testOnAcquire: true, acquireTimeoutMs: 3000 });
       await pool.warmup();
       const rounds: Array<{ failed: number; ms: number }> = [];
       for (const idleForMs of [600, 0]) {
@@ -101,7 +106,7 @@ describePostgres('network faults on PostgreSQL through a TCP proxy', () => {
         rounds.push({ failed: outcomes.filter((o) => o.status === 'rejected').length, ms: Date.now() - started });
       }
       console.log(
-        `[figure] cut sockets: 6 connections cut; 30 queries right after: ` +
+        `[figure] cut sockets ${label}: 6 connections cut; 30 queries right after: ` +
           rounds.map((r, i) => `${i === 0 ? 'idle 600 ms' : 'just used'}: ${r.failed} failed, all done in ${r.ms} ms`).join('; '),
       );
       expect(rounds.map((r) => r.failed)).toEqual([0, 0]);
@@ -109,7 +114,7 @@ describePostgres('network faults on PostgreSQL through a TCP proxy', () => {
     });
 
     it('without testOnAcquire, a caller may meet a cut connection once, and the pool replaces it', async () => {
-      const pool = faultPool(proxy.urlFor(POSTGRES_URL), { max: 2, testOnAcquire: false });
+      const pool = faultPool(proxy.urlFor(SERVER_URL), { max: 2, testOnAcquire: false });
       await pool.query('SELECT 1');
       proxy.cutAll();
       await sleep(5);

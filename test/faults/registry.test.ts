@@ -32,6 +32,22 @@ describe('getPool registry', () => {
     expect(registeredPools()).toHaveLength(2);
   });
 
+  it('refuses to hand out a pool under a name already holding another database, without leaking the password', () => {
+    const first = getPool('orders-db', options());
+    expect(getPool('orders-db', { ...options(), url: `file:${join(dir, 'registry.db')}` })).toBe(first);
+    const err = (() => {
+      try {
+        return getPool('orders-db', { ...options(), url: 'postgres://app:s3cret@db.internal:5432/other' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toMatchObject({ code: 'CONFIG_INVALID', setting: 'url' });
+    expect((err as Error).message).toContain('db.internal');
+    expect((err as Error).message).not.toContain('s3cret');
+    expect(registeredPools()).toEqual([first]);
+  });
+
   it('survives module reloads: a fresh copy of the module returns the pool the first copy created', () => {
     const first = getPool('reloaded', options());
     let fromReload: unknown;

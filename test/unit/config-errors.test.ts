@@ -86,6 +86,16 @@ describe('bad values in variables', () => {
     expect(err.message).toMatch(/URL parameter max="5" and URL parameter connection_limit="6"/);
   });
 
+  it('refuses a URL parameter given twice with different values', () => {
+    const err = configError({ env: {}, url: `${URL}?max=5&max=50` });
+    expect(err.message).toBe('URL parameter max is given 2 times with different values ("5", "50"); give it once.');
+    expect(resolveConfig({ env: {}, url: `${URL}?max=5&max=5` }).max).toBe(5);
+  });
+
+  it.each(['ORDERS', 'orders-', '_DB_', ''])('refuses envPrefix %p, which would not name variables like ORDERS_URL', (envPrefix) => {
+    expect(configError({ env: {}, url: URL, envPrefix }).message).toMatch(/option envPrefix=.* ending in _, such as ORDERS_/);
+  });
+
   it('refuses DATABASE_URL and DB_URL that disagree, naming both', () => {
     const err = configError({ env: { DATABASE_URL: 'postgres://a/one', DB_URL: 'postgres://b/two' } });
     expect(err.message).toMatch(/DATABASE_URL="postgres:\/\/a\/one" and DB_URL="postgres:\/\/b\/two" disagree/);
@@ -132,6 +142,10 @@ describe('bad options', () => {
     expect(err.message).toMatch(/option max=4 is not possible with an in-memory database/);
   });
 
+  it('refuses an explicit min above 1 for an in-memory database', () => {
+    expect(configError({ env: { DB_POOL_MIN: '2' }, url: 'file::memory:' }).message).toMatch(/DB_POOL_MIN=2 is not possible with an in-memory database.*use min 1/);
+  });
+
   it('refuses DB_POOL_MAX above 1 for an in-memory database', () => {
     expect(configError({ env: { DB_POOL_MAX: '3' }, url: ':memory:' }).setting).toBe('DB_POOL_MAX');
   });
@@ -162,6 +176,14 @@ describe('bad URLs', () => {
 
   it('refuses an empty url option', () => {
     expect(configError({ env: {}, url: '  ' }).message).toMatch(/option url is empty/);
+  });
+
+  it('refuses a url option that is not a string, saying what it is', () => {
+    expect(configError({ env: {}, url: 42 as unknown as string }).message).toMatch(/option url is a number, not a string/);
+  });
+
+  it('accepts a WHATWG URL object as the url option', () => {
+    expect(resolveConfig({ env: {}, url: new globalThis.URL('postgres://app@db.internal/orders?max=3') as unknown as string })).toMatchObject({ url: 'postgres://app@db.internal/orders', max: 3 });
   });
 
   it('refuses a read replica URL that is not a URL, naming the variable', () => {

@@ -50,6 +50,17 @@ describe('precedence of the layers', () => {
     expect(config).toMatchObject({ profile: 'staging', workload: 'scheduler', sources: { profile: 'option', workload: 'option' } });
   });
 
+  it('records where the URL and the auth token came from', () => {
+    const fromEnv = resolveConfig({ env: { DATABASE_URL: 'libsql://db.example.com', DB_AUTH_TOKEN: 'env-token' } });
+    expect(fromEnv).toMatchObject({ sources: { url: 'env', authToken: 'env' }, origins: { url: 'DATABASE_URL', authToken: 'DB_AUTH_TOKEN' } });
+    const fromUrl = resolveConfig({ env: { DB_URL: 'libsql://db.example.com?authToken=url-token', DB_AUTH_TOKEN: 'env-token' } });
+    expect(fromUrl.authToken?.reveal()).toBe('url-token');
+    expect(fromUrl).toMatchObject({ sources: { url: 'env', authToken: 'url' }, origins: { url: 'DB_URL', authToken: 'URL parameter authToken' } });
+    const fromOptions = resolveConfig({ env: { DB_AUTH_TOKEN: 'env-token' }, url: 'libsql://db.example.com?authToken=url-token', authToken: 'option-token' });
+    expect(fromOptions.authToken?.reveal()).toBe('option-token');
+    expect(fromOptions).toMatchObject({ sources: { url: 'option', authToken: 'option' }, origins: { url: 'option url', authToken: 'option authToken' } });
+  });
+
   it('defaults applicationName to the pool name', () => {
     expect(resolveConfig({ env: {}, url: URL, name: 'orders' }).applicationName).toBe('orders');
     expect(resolveConfig({ env: { DB_APPLICATION_NAME: 'svc' }, url: URL, name: 'orders' }).applicationName).toBe('svc');

@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import { resolveConfig } from '../../src/config';
 import { ConfigError, PoolTimeoutError, type ConnectionError } from '../../src/errors';
 import type { PoolOptions } from '../../src/config/types';
-import { createPool, type Pool } from '../../src';
+import { createPool, registerAdapter, type Pool } from '../../src';
 import { silentLogger } from '../../src/logger';
 import { fakeDatabase, type FakeDatabase } from '../helpers/fake-adapter';
 
@@ -104,6 +104,7 @@ describe('ConfigError messages', () => {
     ['a file URL without a path, with an auth token', { env: {}, url: `file:?authToken=${URL_TOKEN}` }],
     ['a bad replica URL with a password', { env: { DB_READ_REPLICA_URLS: `postgres://app:${REPLICA_PASSWORD}@r:x/db` }, url: 'postgres://h/db' }],
     ['replicas given as a bad option', { env: {}, url: 'postgres://h/db', readReplicaUrls: [`postgres://app:${REPLICA_PASSWORD}@r/db`, 5] as unknown as string[] }],
+    ['the authToken parameter given twice', { env: {}, url: `libsql://h?authToken=${URL_TOKEN}&authToken=${TOKEN}` }],
     ['an in-memory database with max above 1 and a token', { env: { DB_POOL_MAX: '3', DB_AUTH_TOKEN: TOKEN }, url: ':memory:' }],
   ])('%s does not contain the secret', (_case, options) => {
     const err = thrown(options);
@@ -159,5 +160,43 @@ describe('connection errors whose driver message echoes the URL', () => {
     const err = await pool.acquire().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PoolTimeoutError);
     expectNoSecret(err);
+  });
+});
+
+describe('query and validation errors whose driver message echoes the URL', () => {
+  it('reach the caller and the destroy event without the password or the token', async () => {
+    const noop = async () => undefined;
+    registerAdapter('echoing', (config) => {
+      const echo = () => new Error(`server at ${config.secretUrl.reveal()} (token ${config.authToken?.reveal()}) said no`);
+      return {
+        name: 'echoing',
+        connect: async () => ({ usedAt: 0 }),
+        validate: async () => {
+          throw echo();
+        },
+        query: async () => {
+          throw echo();
+        },
+        begin: noop,
+        commit: noop,
+        rollback: noop,
+        close: noop,
+        isBroken: () => false,
+      };
+    });
+    const pool = createPool({ url: `echoing://app:${PASSWORD}@localhost/db`, authToken: TOKEN, env: {}, logger: silentLogger, max: 1, testOnAcquire: true });
+    try {
+      const destroyed: unknown[] = [];
+      pool.on('destroy', (event) => destroyed.push(event.error));
+      const queryError = await pool.query('SELECT 1').catch((e: unknown) => e);
+      expect((queryError as Error).message).toMatch(/server at echoing:\/\/app:\[redacted\]@localhost\/db|server at \[redacted\]/);
+      expectNoSecret(queryError);
+      await new Promise((resolve) => setTimeout(resolve, 550));
+      await pool.query('SELECT 1').catch(() => undefined);
+      expect(destroyed.length).toBeGreaterThanOrEqual(1);
+      for (const error of destroyed) expectNoSecret(error);
+    } finally {
+      await pool.close({ timeoutMs: 100 });
+    }
   });
 });

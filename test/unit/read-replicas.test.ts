@@ -189,6 +189,14 @@ describe('read replicas', () => {
     expect(pool.stats().reads!.primaryFallbackReads).toBe(1);
   });
 
+  it('queues many reads on one busy replica and serves them all there', async () => {
+    const { urls } = replicas(1);
+    const { pool, db: primary } = fakePool({ readReplicaUrls: urls, max: 2 });
+    await Promise.all(Array.from({ length: 30 }, () => pool.reader().query('sleep 5')));
+    expect(pool.stats().reads!.replicas[0].reads).toBe(30);
+    expect(primary.connects).toBe(0);
+  });
+
   it('uses the primary for reads when no replica is configured', async () => {
     const { pool, db } = fakePool();
     await pool.reader().query('SELECT');
