@@ -86,10 +86,12 @@ class NoConnectionInTime extends Error {
     const failure = pool.connectFailure;
     const { active, pending } = pool.stats();
     const opening = failure !== undefined || active === 0;
+    // Worded like PoolTimeoutError, which scripts and the CLI already match on.
+    const head = `Pool "${pool.name}" could not provide a connection within ${timeoutMs} ms`;
     super(
       opening
-        ? `no connection could be opened within ${timeoutMs} ms` + (failure !== undefined ? `: ${messageOf(failure)}` : '')
-        : `every connection stayed busy for ${timeoutMs} ms (${active} in use, ${pending} callers waiting)`,
+        ? `${head}: none could be opened.` + (failure !== undefined ? ` Last connection failure: ${messageOf(failure)}` : '')
+        : `${head}: every connection stayed busy (${active} in use, ${pending} callers waiting).`,
     );
     this.status = opening ? 'unhealthy' : 'degraded';
   }

@@ -20,7 +20,7 @@ describe('pool.health()', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(report.status).toBe('degraded');
     expect(report.latencyMs).toBeGreaterThanOrEqual(90);
-    expect(report.error).toMatch(/every connection stayed busy for 100 ms \(2 in use/);
+    expect(report.error).toMatch(/could not provide a connection within 100 ms: every connection stayed busy \(2 in use/);
     for (const lease of held) lease.release();
   });
 
