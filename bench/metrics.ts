@@ -5,11 +5,17 @@
  * of a registry holding ten pools takes.
  */
 import { Registry } from 'prom-client';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { createPool, registerAdapter, registerPoolMetrics, registerPoolOtelMetrics, silentLogger, type Adapter, type Pool } from '../src';
 import { compare, median, printTable, type Candidate, type Plan } from './harness';
 
 const MAX = 10;
+
+/** A reader nobody pulls from: without one the SDK stores nothing and OpenTelemetry would cost nothing. */
+class IdleReader extends MetricReader {
+  protected async onForceFlush(): Promise<void> {}
+  protected async onShutdown(): Promise<void> {}
+}
 const CALLERS = 16;
 
 const noopAdapter: Adapter<object> = {
@@ -40,7 +46,7 @@ function candidate(name: string, instrument: (pool: Pool) => void): Candidate {
 
 export async function benchMetrics(plan: Plan): Promise<void> {
   registerAdapter('noopmetrics', () => noopAdapter as Adapter<unknown>);
-  const provider = new MeterProvider();
+  const provider = new MeterProvider({ readers: [new IdleReader()] });
   const baseline = 'no metrics';
   const comparison = await compare(
     [
@@ -55,8 +61,49 @@ export async function benchMetrics(plan: Plan): Promise<void> {
     plan,
   );
   printTable(`Metrics overhead: acquire→query→release/s, no-op adapter, max ${MAX}`, comparison, baseline);
+  await benchCpuPerCycle(plan, provider);
   await benchScrape(plan);
   await provider.shutdown();
+}
+
+/**
+ * Process CPU per query cycle, one caller, alternating blocks: steadier than throughput on a
+ * shared machine, where other processes move ops/s by more than the difference measured here.
+ */
+async function benchCpuPerCycle(plan: Plan, provider: MeterProvider): Promise<void> {
+  const variants: Array<[string, (pool: Pool) => void]> = [
+    ['no metrics', () => undefined],
+    ['prom-client', (pool) => registerPoolMetrics(pool, new Registry())],
+    ['prom-client + OpenTelemetry', (pool) => {
+      registerPoolMetrics(pool, new Registry());
+      registerPoolOtelMetrics(pool, provider.getMeter('bench-cpu'));
+    }],
+  ];
+  const pools = variants.map(([name, instrument], i) => {
+    const pool = createPool({ name: `cpu-${i}`, url: 'noopmetrics://bench', env: {}, profile: 'production', max: MAX, logger: silentLogger });
+    instrument(pool);
+    return { name, pool, samples: [] as number[] };
+  });
+  const opsPerBlock = plan.smoke ? 2000 : 100_000;
+  const rounds = plan.smoke ? 1 : Math.max(plan.rounds, 3);
+  for (const { pool } of pools) for (let i = 0; i < opsPerBlock / 10; i++) await pool.query('select 1');
+  for (let round = 0; round < rounds; round++) {
+    for (const entry of pools) {
+      const started = process.cpuUsage();
+      for (let i = 0; i < opsPerBlock; i++) await entry.pool.query('select 1');
+      const used = process.cpuUsage(started);
+      entry.samples.push((used.user + used.system) / opsPerBlock);
+    }
+  }
+  const base = median(pools[0].samples);
+  console.log(`\n### Process CPU per pool.query() cycle, one caller, no-op adapter (median of ${rounds} alternating blocks of ${opsPerBlock})\n`);
+  console.log('| variant | CPU µs per cycle | extra |');
+  console.log('|---|---:|---:|');
+  for (const { name, samples } of pools) {
+    const value = median(samples);
+    console.log(`| ${name} | ${value.toFixed(2)} | ${name === pools[0].name ? '' : `${value >= base ? "+" : "−"}${Math.abs(value - base).toFixed(2)} µs (${(value / base).toFixed(2)}×)`} |`);
+  }
+  await Promise.all(pools.map(({ pool }) => pool.close()));
 }
 
 /** The time a scrape takes with ten busy pools, each with full sample windows. */

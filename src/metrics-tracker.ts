@@ -17,35 +17,70 @@ export interface MetricsTracker {
   recordOperation(durationMs: number): void;
 }
 
-/** Sends every measurement to several trackers: Prometheus and OpenTelemetry on one pool, say. */
-class TrackerFanout implements MetricsTracker {
-  constructor(readonly trackers: readonly MetricsTracker[]) {}
+/**
+ * What the pool actually holds: the installed trackers behind one guard. A tracker is called in
+ * the middle of lending or returning a connection, so one that throws must not unwind that (the
+ * connection would be lost to the pool): its error goes to the pool's `error` event instead.
+ */
+class GuardedTrackers implements MetricsTracker {
+  constructor(
+    readonly trackers: readonly MetricsTracker[],
+    private readonly pool: Pool,
+  ) {}
 
   recordCreate(durationMs: number): void {
-    for (const t of this.trackers) t.recordCreate(durationMs);
+    for (const t of this.trackers) {
+      try {
+        t.recordCreate(durationMs);
+      } catch (err) {
+        this.fail(err);
+      }
+    }
   }
 
   recordWait(durationMs: number): void {
-    for (const t of this.trackers) t.recordWait(durationMs);
+    for (const t of this.trackers) {
+      try {
+        t.recordWait(durationMs);
+      } catch (err) {
+        this.fail(err);
+      }
+    }
   }
 
   recordUse(durationMs: number): void {
-    for (const t of this.trackers) t.recordUse(durationMs);
+    for (const t of this.trackers) {
+      try {
+        t.recordUse(durationMs);
+      } catch (err) {
+        this.fail(err);
+      }
+    }
   }
 
   recordOperation(durationMs: number): void {
-    for (const t of this.trackers) t.recordOperation(durationMs);
+    for (const t of this.trackers) {
+      try {
+        t.recordOperation(durationMs);
+      } catch (err) {
+        this.fail(err);
+      }
+    }
+  }
+
+  private fail(err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.pool.emit('error', { pool: this.pool.name, error, context: 'metrics tracker' });
   }
 }
 
 function installed(pool: Pool): readonly MetricsTracker[] {
   const current = pool.tracker;
-  if (current === undefined) return [];
-  return current instanceof TrackerFanout ? current.trackers : [current];
+  return current instanceof GuardedTrackers ? current.trackers : [];
 }
 
 function setTrackers(pool: Pool, trackers: readonly MetricsTracker[]): void {
-  pool.tracker = trackers.length === 0 ? undefined : trackers.length === 1 ? trackers[0] : new TrackerFanout(trackers);
+  pool.tracker = trackers.length === 0 ? undefined : new GuardedTrackers(trackers, pool);
 }
 
 /**

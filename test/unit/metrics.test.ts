@@ -1,5 +1,5 @@
 import { Gauge, Registry, register } from 'prom-client';
-import { registerPoolMetrics, ConfigError, PackageMissingError, type PooledConnection } from '../../src';
+import { registerPoolMetrics, installMetricsTracker, ConfigError, PackageMissingError, type PooledConnection } from '../../src';
 import { closeFakePools, fakePool, settle, sleep } from '../helpers/pools';
 
 afterEach(closeFakePools);
@@ -222,5 +222,33 @@ describe('registerPoolMetrics in a registry it does not own alone', () => {
       unregister();
     }
     expect(register.getSingleMetric('db_client_connection_max')).toBeUndefined();
+  });
+});
+
+describe('installMetricsTracker', () => {
+  afterEach(closeFakePools);
+
+  it('keeps lending and returning connections when a tracker throws, and reports its error', async () => {
+    const { pool } = fakePool({ name: 'bad-tracker', max: 1 });
+    const errors: Array<{ context: string; error: Error }> = [];
+    pool.on('error', (e) => errors.push(e));
+    const seen: number[] = [];
+    installMetricsTracker(pool, {
+      recordCreate: () => undefined,
+      recordWait: () => {
+        throw new Error('tracker bug');
+      },
+      recordUse: () => undefined,
+      recordOperation: () => undefined,
+    });
+    const remove = installMetricsTracker(pool, { recordCreate: () => undefined, recordWait: (ms) => seen.push(ms), recordUse: () => undefined, recordOperation: () => undefined });
+    for (let i = 0; i < 3; i++) await pool.query('select 1');
+    expect(pool.stats()).toMatchObject({ active: 0, idle: 1 });
+    expect(seen).toHaveLength(3);
+    expect(errors).toHaveLength(3);
+    expect(errors[0]).toMatchObject({ context: 'metrics tracker', error: expect.objectContaining({ message: 'tracker bug' }) });
+    remove();
+    await pool.query('select 1');
+    expect(seen).toHaveLength(3);
   });
 });
