@@ -101,7 +101,7 @@ async function benchCpuPerCycle(plan: Plan, provider: MeterProvider): Promise<vo
   console.log('|---|---:|---:|');
   for (const { name, samples } of pools) {
     const value = median(samples);
-    console.log(`| ${name} | ${value.toFixed(2)} | ${name === pools[0].name ? '' : `+${(value - base).toFixed(2)} µs (${(value / base).toFixed(2)}×)`} |`);
+    console.log(`| ${name} | ${value.toFixed(2)} | ${name === pools[0].name ? '' : `${value >= base ? "+" : "−"}${Math.abs(value - base).toFixed(2)} µs (${(value / base).toFixed(2)}×)`} |`);
   }
   await Promise.all(pools.map(({ pool }) => pool.close()));
 }

@@ -1,5 +1,4 @@
 import type { Connection } from './connection';
-import { PoolTimeoutError } from './errors';
 import type { Pool } from './pool';
 import { configSecrets } from './config/secrets';
 import { redactText } from './secret';
@@ -41,7 +40,7 @@ export async function checkHealth(pool: Pool, timeoutMs: number): Promise<Health
   try {
     await validateOnce(pool, timeoutMs, started);
   } catch (err) {
-    const message = redactText(err instanceof Error ? err.message : String(err), configSecrets(pool.config));
+    const message = redactText(messageOf(err), configSecrets(pool.config));
     return { status: failureStatus(pool, err), latencyMs: elapsed(started), pool: pool.stats(), error: message };
   }
   const stats = pool.stats();
@@ -50,7 +49,7 @@ export async function checkHealth(pool: Pool, timeoutMs: number): Promise<Health
 }
 
 async function validateOnce(pool: Pool, timeoutMs: number, started: number): Promise<void> {
-  const conn = await pool.acquireConnection(timeoutMs);
+  const conn = await acquireForCheck(pool, timeoutMs);
   let failure: unknown;
   try {
     await withTimeout(pool.adapter.validate(conn.raw), Math.max(1, timeoutMs - (performance.now() - started)), conn);
@@ -58,20 +57,60 @@ async function validateOnce(pool: Pool, timeoutMs: number, started: number): Pro
     failure = err;
     // validate() throws only when the connection is dead: never hand this one out again.
     conn.broken ??= err;
-    throw err;
+    throw new LivenessCheckFailed(err);
   } finally {
     pool.releaseConnection(conn, failure);
   }
 }
 
 /**
+ * Waits for a connection under the check's own deadline, through an abort signal rather than the
+ * acquire timeout: a probe that finds the pool busy is not a caller turned away, so it must not
+ * count in acquireTimeouts, fire acquireTimeout, or mark the pool degraded for the next minute.
+ */
+async function acquireForCheck(pool: Pool, timeoutMs: number): Promise<Connection> {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new NoConnectionInTime(pool, timeoutMs)), timeoutMs);
+  try {
+    return await pool.acquireConnection(0, deadline.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** No connection came within the check's time: saturated (degraded) or not opening (unhealthy). */
+class NoConnectionInTime extends Error {
+  readonly status: HealthStatus;
+
+  constructor(pool: Pool, timeoutMs: number) {
+    const failure = pool.connectFailure;
+    const { active, pending } = pool.stats();
+    const opening = failure !== undefined || active === 0;
+    // Worded like PoolTimeoutError, which scripts and the CLI already match on.
+    const head = `Pool "${pool.name}" could not provide a connection within ${timeoutMs} ms`;
+    super(
+      opening
+        ? `${head}: none could be opened.` + (failure !== undefined ? ` Last connection failure: ${messageOf(failure)}` : '')
+        : `${head}: every connection stayed busy (${active} in use, ${pending} callers waiting).`,
+    );
+    this.status = opening ? 'unhealthy' : 'degraded';
+  }
+}
+
+class LivenessCheckFailed extends Error {
+  constructor(cause: unknown) {
+    super(`liveness check failed: ${messageOf(cause)}`, { cause });
+  }
+}
+
+/**
  * A check that could not get a connection only because every one is busy says nothing against the
- * database: the pool is saturated (degraded). One that timed out while connections were failing to
- * open, or whose liveness check failed, is unhealthy.
+ * database: the pool is saturated (degraded). One that found no connection could be opened, or
+ * whose liveness check failed, is unhealthy; so is a closed pool.
  */
 function failureStatus(pool: Pool, err: unknown): HealthStatus {
   if (pool.isClosed) return 'unhealthy';
-  if (err instanceof PoolTimeoutError && err.cause === undefined) return 'degraded';
+  if (err instanceof NoConnectionInTime) return err.status;
   return 'unhealthy';
 }
 
@@ -108,4 +147,10 @@ function withTimeout<T>(work: Promise<T>, ms: number, conn: Connection): Promise
       },
     );
   });
+}
+
+/** An error's message; `instanceof Error` fails for errors made in another realm (Node's own, seen from a vm). */
+function messageOf(err: unknown): string {
+  if (typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string') return (err as { message: string }).message;
+  return String(err);
 }

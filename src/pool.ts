@@ -235,6 +235,11 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     return this.closing;
   }
 
+  /** @internal The last connection failure while connections are failing; undefined once one opens. */
+  get connectFailure(): unknown {
+    return this.connector.gate.consecutiveFailures > 0 ? this.connector.lastError : undefined;
+  }
+
   /** @internal Borrowed plus waiting, per slot: how the read router compares replicas, without stats()' percentiles. */
   get load(): number {
     return (this.borrowed.size + this.engine.pending) / this.config.max;

@@ -6,7 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { createPool } from '../pool';
 import { durationMs, wholeNumber } from './arguments';
 import { EXIT, type ExitCode } from './exit-codes';
-import { runLoad, watchAcquireWaits, type AcquireWaits, type LoadResult } from './load';
+import { interruptOnSigint, runLoad, watchAcquireWaits, type AcquireWaits, type LoadResult } from './load';
 import { formatMs, formatTable, printJson, printLines } from './output';
 import { addPoolFlags, poolOptionsFrom, type PoolFlags } from './pool-flags';
 import { progressDisplay } from './progress';
@@ -30,6 +30,8 @@ export interface BenchReport {
   load: LoadResult;
   acquire: AcquireWaits;
   connectionsCreated: number;
+  /** Stopped early by SIGINT (Ctrl-C): the figures cover the time it ran. */
+  interrupted: boolean;
 }
 
 export function registerBenchCommand(program: Command, finish: (code: ExitCode) => void): void {
@@ -59,6 +61,7 @@ async function runBench(flags: BenchFlags): Promise<BenchReport> {
     await pool.query(flags.sql, flags.params);
     const display = progressDisplay('bench', flags.progress && !flags.json);
     const stopWatching = watchAcquireWaits(pool);
+    const interrupt = interruptOnSigint();
     let load: LoadResult;
     try {
       load = await runLoad({
@@ -66,8 +69,10 @@ async function runBench(flags: BenchFlags): Promise<BenchReport> {
         durationMs: flags.duration,
         operation: async () => void (await pool.query(flags.sql, flags.params)),
         onProgress: (p) => display.update(p),
+        signal: interrupt.signal,
       });
     } finally {
+      interrupt.dispose();
       display.stop();
     }
     return {
@@ -80,6 +85,7 @@ async function runBench(flags: BenchFlags): Promise<BenchReport> {
       load,
       acquire: stopWatching(),
       connectionsCreated: pool.stats().counters.created,
+      interrupted: interrupt.signal.aborted,
     };
   } finally {
     await pool.close({ timeoutMs: 5000 });
@@ -99,7 +105,8 @@ function printBench(r: BenchReport): void {
     ['connections', `${r.connectionsCreated} opened (pool max ${r.poolMax})`],
   ];
   for (const sample of load.errorSamples) rows.push(['first error', sample]);
-  printLines(`lifeguard bench — ${r.concurrency} callers on pool "${r.pool}" (${r.adapter}), ${r.url}`, `  sql  ${r.sql}`, formatTable(rows));
+  const header = `lifeguard bench — ${r.concurrency} callers on pool "${r.pool}" (${r.adapter}), ${r.url}${r.interrupted ? ' (interrupted)' : ''}`;
+  printLines(header, `  sql  ${r.sql}`, formatTable(rows));
 }
 
 function jsonArray(raw: string): unknown[] {

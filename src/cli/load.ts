@@ -19,6 +19,8 @@ export interface LoadOptions {
   operation: (caller: number, iteration: number) => Promise<void>;
   onProgress?: (progress: LoadProgress) => void;
   progressEveryMs?: number;
+  /** Ends the load early (Ctrl-C): callers finish the operation in hand and stop. */
+  signal?: AbortSignal;
 }
 
 export interface LoadResult {
@@ -47,7 +49,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
   const breather = new Breather();
   const caller = async (id: number) => {
-    for (let i = 0; performance.now() < stopAt; i++) {
+    for (let i = 0; performance.now() < stopAt && !options.signal?.aborted; i++) {
       await breather.pause();
       const opStarted = performance.now();
       try {
@@ -68,7 +70,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     if (ticker) clearInterval(ticker);
   }
   const elapsedMs = performance.now() - started;
-  options.onProgress?.({ ...progress(), elapsedMs: options.durationMs });
+  options.onProgress?.({ ...progress(), elapsedMs: options.signal?.aborted ? elapsedMs : options.durationMs });
   const operations = latencies.length;
   return { elapsedMs, operations, errors, errorsByCode, errorSamples, latencyMs: percentilesOf(latencies), perSecond: operations / (elapsedMs / 1000) };
 }
@@ -94,6 +96,14 @@ class Breather {
     });
     return this.parked;
   }
+}
+
+/** Ctrl-C ends a run early, so its report still prints, instead of killing the process mid-query. */
+export function interruptOnSigint(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  process.once('SIGINT', abort);
+  return { signal: controller.signal, dispose: () => void process.off('SIGINT', abort) };
 }
 
 export interface AcquireWaits {

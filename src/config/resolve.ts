@@ -173,10 +173,13 @@ function resolveWorkload(options: PoolOptions, env: Env, prefix: string, set: (k
 
 function resolveUrl(options: PoolOptions, env: Env, prefix: string) {
   if (options.url !== undefined) {
-    if (typeof options.url !== 'string' || options.url.trim() === '') {
-      throw new ConfigError('url', 'option url is empty: expected a database URL such as postgres://user@host/db or file:app.db.');
+    // A WHATWG URL object is a natural thing to pass; take its text.
+    const url: unknown = (options.url as unknown) instanceof URL ? (options.url as unknown as URL).href : options.url;
+    if (typeof url !== 'string' || url.trim() === '') {
+      const what = typeof url === 'string' ? 'is empty' : `is a ${url === null ? 'null' : typeof url}, not a string`;
+      throw new ConfigError('url', `option url ${what}: expected a database URL such as postgres://user@host/db or file:app.db.`);
     }
-    return { ...splitUrl(options.url, 'option url'), source: 'option' as const, origin: 'option url' };
+    return { ...splitUrl(url, 'option url'), source: 'option' as const, origin: 'option url' };
   }
   const candidates = [prefix === 'DB_' ? 'DATABASE_URL' : undefined, `${prefix}URL`].filter((n): n is string => n !== undefined);
   const set = candidates.filter((n) => env[n] !== undefined && (env[n] as string).trim() !== '');

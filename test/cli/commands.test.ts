@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recommendPoolSize } from '../../src';
 import { configurationReference } from '../../src/config/reference';
-import { parseJson, runCli } from './run-cli';
+import { parseJson, runCli, startCli } from './run-cli';
 
 let dir: string;
 let fileUrl: string;
@@ -118,7 +118,7 @@ describe('lifeguard check on an embedded file', () => {
     expect(run.status).toBe(1);
     const out = parseJson<{ health: { status: string; error: string }; exitCode: number }>(run);
     expect(out.health.status).toBe('unhealthy');
-    expect(out.health.error).toContain('could not provide a connection within');
+    expect(out.health.error).toContain('Unable to open connection to local database');
     expect(out.exitCode).toBe(1);
   });
 });
@@ -143,6 +143,13 @@ describe('lifeguard size', () => {
     expect(out.input).toMatchObject({ instances: 2, database: 'postgres' });
     expect({ max: out.max, min: out.min, reasons: out.reasons }).toEqual({ max: expected.max, min: expected.min, reasons: expected.reasons });
     expect(out.max).toBe(4); // 4 cores × 2 + 1 = 9 for the server, 4 per instance
+  });
+
+  it('exits 1 with the reason when --from-server meets a database with no connection limit', () => {
+    const run = runCli(['size', '--from-server', '--url', fileUrl]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('--from-server: could not read max_connections from');
+    expect(run.stderr).toContain('the libsql adapter reports no connection limit');
   });
 
   it('exits 2 when the fleet cannot get one connection per instance', () => {
@@ -179,6 +186,22 @@ describe('lifeguard bench on an embedded file', () => {
     // One line at about 2 s, while the load still runs, then the final one.
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^bench: 2\.\d\/2\.5 s, [1-9]\d* operations, 0 errors$/);
+  });
+
+  it('stops early on Ctrl-C (SIGINT) and still prints the report of the time it ran', async () => {
+    const child = startCli(['bench', '--url', fileUrl, '-c', '2', '-d', '60s']);
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    // The first progress line (after 2 s) says the load is running and Ctrl-C is handled.
+    await new Promise<void>((resolve) => child.stderr?.on('data', (chunk: Buffer) => chunk.toString().includes('bench: ') && resolve()));
+    child.kill('SIGINT');
+    const code = await exited;
+    clearTimeout(killer);
+    expect(code).toBe(0);
+    expect(stdout).toContain('(interrupted)');
+    expect(stdout).toMatch(/throughput\s+\d+ queries\/s \(\d+ in \d+\.\d s\)/);
   });
 
   it('exits 1 at once, with the database error, when the SQL is wrong', () => {

@@ -5,6 +5,13 @@ import { MYSQL_URL, describeMysql, uniqueName } from '../helpers/databases';
 import { ROOT, cliEnv, parseJson, runCli } from './run-cli';
 
 describeMysql('lifeguard against MariaDB', () => {
+  it('config resolves a MariaDB URL with its password masked and the mysql scheme', () => {
+    const run = runCli(['config', '--json', '--url', 'mysql://app:pw-hidden@127.0.0.1:3306/test']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).not.toContain('pw-hidden');
+    expect(parseJson<{ scheme: string }>(run).scheme).toBe('mysql');
+  });
+
   it('check reports healthy, the MariaDB version and its connection limit, with nothing reserved by default', () => {
     const run = runCli(['check', '--json', '--url', MYSQL_URL, '--name', uniqueName('cli_check')]);
     expect(run.status).toBe(0);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { POSTGRES_URL, describePostgres } from '../helpers/databases';
+import { MYSQL_URL, POSTGRES_URL, describeMysql, describePostgres } from '../helpers/databases';
 import { startCli } from './run-cli';
 
 interface Serving {
@@ -107,7 +107,7 @@ describe('lifeguard serve', () => {
     expect(health.status).toBe(503);
     const body = (await health.json()) as { status: string; checks: { database: { error: string } } };
     expect(body.status).toBe('unhealthy');
-    expect(body.checks.database.error).toContain('could not provide a connection');
+    expect(body.checks.database.error).toContain('Unable to open connection to local database');
     expect((await fetch(`${base}/metrics`)).status).toBe(200);
     expect(await stop(child)).toBe(0);
   });
@@ -144,6 +144,17 @@ describePostgres('lifeguard serve with several pools', () => {
     const text = await (await fetch(`${base}/metrics`)).text();
     expect(text).toContain('db_client_connection_max{pool_name="orders"}');
     expect(text).toContain('db_client_connection_max{pool_name="cache"}');
+    expect(await stop(child)).toBe(0);
+  });
+});
+
+describeMysql('lifeguard serve on MariaDB', () => {
+  it('reports the MariaDB pool healthy and exports its metrics', async () => {
+    const { child, base } = await serve(['--name', 'sidecar_mysql'], { DATABASE_URL: MYSQL_URL });
+    const health = await fetch(`${base}/health`);
+    expect(health.status).toBe(200);
+    expect(((await health.json()) as { pools: Record<string, { status: string }> }).pools.sidecar_mysql.status).toBe('healthy');
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain('db_client_connection_max{pool_name="sidecar_mysql"}');
     expect(await stop(child)).toBe(0);
   });
 });

@@ -91,7 +91,7 @@ describe('healthHandler over real HTTP', () => {
     const body = answer.json() as { status: string; checks: { database: { status: string; error?: string } } };
     expect(body.status).toBe('unhealthy');
     expect(body.checks.database.status).toBe('unhealthy');
-    expect(body.checks.database.error).toMatch(/could not provide a connection|unable to open|SQLITE_CANTOPEN/i);
+    expect(body.checks.database.error).toMatch(/could not provide a connection within 800 ms: none could be opened\. Last connection failure: .*(unable to open|SQLITE_CANTOPEN)/i);
   });
 
   it('answers 503 unhealthy when connecting fails with a driver error that echoes the password, which never reaches the reply', async () => {

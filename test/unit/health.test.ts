@@ -20,8 +20,21 @@ describe('pool.health()', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(report.status).toBe('degraded');
     expect(report.latencyMs).toBeGreaterThanOrEqual(90);
-    expect(report.error).toMatch(/could not provide a connection within/);
+    expect(report.error).toMatch(/could not provide a connection within 100 ms: every connection stayed busy \(2 in use/);
     for (const lease of held) lease.release();
+  });
+
+  it('does not count a probe that found the pool busy as an acquire timeout', async () => {
+    const { pool } = fakePool({ max: 1 });
+    const timeouts: unknown[] = [];
+    pool.on('acquireTimeout', (e) => timeouts.push(e));
+    const held = await pool.acquire();
+    expect((await pool.health({ timeoutMs: 50 })).status).toBe('degraded');
+    expect(pool.stats().counters.acquireTimeouts).toBe(0);
+    expect(timeouts).toEqual([]);
+    held.release();
+    // Nor does it leave the pool "degraded because a caller timed out" afterwards.
+    expect((await pool.health()).status).toBe('healthy');
   });
 
   it('is degraded at critical utilization', async () => {

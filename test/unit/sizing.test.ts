@@ -15,6 +15,14 @@ describe('recommendPoolSize', () => {
     expect(recommendPoolSize({ peakQueriesPerSecond: 333, avgQueryMs: 10, headroom: 0 }).max).toBe(4);
   });
 
+  it('gives the result docs/sizing.md shows for its code example', () => {
+    const advice = recommendPoolSize({
+      peakQueriesPerSecond: 400, avgQueryMs: 20, peakConcurrency: 64,
+      database: 'postgres', dbCores: 8, serverMaxConnections: 100, instances: 4,
+    });
+    expect(advice).toMatchObject({ max: 4, min: 1, limits: { demand: 12, coresCeiling: 4, fleetPerInstance: 24 } });
+  });
+
   it('never advises fewer than one connection, however light the load', () => {
     const advice = recommendPoolSize({ peakQueriesPerSecond: 1, avgQueryMs: 2 });
     expect(advice.max).toBe(1);
