@@ -24,6 +24,12 @@ export const SMOKE: Plan = { rounds: 1, roundMs: 100, warmupMs: 30, smoke: true 
 
 export interface Throughput {
   opsPerSecond: number;
+  /**
+   * This process's CPU time (user + system) per operation, in µs: the client-side work a pool
+   * adds, steadier than throughput on a shared machine (another process's load slows the
+   * clock, not the work).
+   */
+  cpuMicrosPerOp: number;
   errors: number;
   /** Errors by their `code` (or class name), e.g. how many were SQLITE_BUSY. */
   errorCodes: Map<string, number>;
@@ -39,6 +45,7 @@ export async function throughput(op: (caller: number) => Promise<unknown>, calle
   const errorCodes = new Map<string, number>();
   const stopAt = performance.now() + durationMs;
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const loop = async (caller: number) => {
     while (performance.now() < stopAt) {
       try {
@@ -53,7 +60,9 @@ export async function throughput(op: (caller: number) => Promise<unknown>, calle
     }
   };
   await Promise.all(Array.from({ length: callers }, (_, caller) => loop(caller)));
-  return { opsPerSecond: ops / ((performance.now() - started) / 1000), errors, errorCodes, firstError };
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuMicrosPerOp = ops > 0 ? (cpu.user + cpu.system) / ops : 0;
+  return { opsPerSecond: ops / ((performance.now() - started) / 1000), cpuMicrosPerOp, errors, errorCodes, firstError };
 }
 
 /** The error's `code` (or its cause's), else its class name. */
@@ -74,6 +83,8 @@ export function median(values: number[]): number {
 /** Medians of ops/s per candidate and concurrency, plus every error each candidate met. */
 export interface Comparison {
   medians: Map<string, Map<number, number>>;
+  /** Medians of this process's CPU µs per operation, same shape. */
+  cpuMicros: Map<string, Map<number, number>>;
   errors: Map<string, number>;
   /** Per candidate: errors by code, summed over every measured round. */
   errorCodes: Map<string, Map<string, number>>;
@@ -93,7 +104,9 @@ export interface CompareOptions {
 
 /** Runs every candidate `rounds` times at each concurrency, interleaved; returns medians (ops/s). */
 export async function compare(candidates: Candidate[], concurrencies: number[], plan: Plan, options: CompareOptions = {}): Promise<Comparison> {
-  const samples = new Map(candidates.map((c) => [c.name, new Map(concurrencies.map((n) => [n, [] as number[]]))]));
+  const grid = () => new Map(candidates.map((c) => [c.name, new Map(concurrencies.map((n) => [n, [] as number[]]))]));
+  const samples = grid();
+  const cpuSamples = grid();
   const errors = new Map(candidates.map((c) => [c.name, 0]));
   const firstErrors = new Map<string, unknown>();
   const errorCodes = new Map(candidates.map((c) => [c.name, new Map<string, number>()]));
@@ -101,6 +114,7 @@ export async function compare(candidates: Candidate[], concurrencies: number[], 
     if (warmupMs > 0) await throughput(c.op, callers, warmupMs);
     const result = await throughput(c.op, callers, plan.roundMs);
     samples.get(c.name)?.get(callers)?.push(result.opsPerSecond);
+    cpuSamples.get(c.name)?.get(callers)?.push(result.cpuMicrosPerOp);
     errors.set(c.name, (errors.get(c.name) ?? 0) + result.errors);
     const codes = errorCodes.get(c.name) as Map<string, number>;
     for (const [code, n] of result.errorCodes) codes.set(code, (codes.get(code) ?? 0) + n);
@@ -129,8 +143,8 @@ export async function compare(candidates: Candidate[], concurrencies: number[], 
   } finally {
     if (!options.isolate) for (const c of candidates) await c.teardown();
   }
-  const medians = new Map([...samples].map(([name, byCallers]) => [name, new Map([...byCallers].map(([n, v]) => [n, median(v)]))]));
-  return { medians, errors, errorCodes, firstErrors };
+  const mediansOf = (cells: typeof samples) => new Map([...cells].map(([name, byCallers]) => [name, new Map([...byCallers].map(([n, v]) => [n, median(v)]))]));
+  return { medians: mediansOf(samples), cpuMicros: mediansOf(cpuSamples), errors, errorCodes, firstErrors };
 }
 
 /** A column added after the measured ones (the embedded bench's SQLITE_BUSY count). */
@@ -139,7 +153,7 @@ export interface ExtraColumn {
   cell(candidate: string, comparison: Comparison): string;
 }
 
-/** Prints a table: one row per candidate, ops/s per concurrency, and the ratio to the anchor. */
+/** Prints a table: one row per candidate, ops/s per concurrency, and the ratio to the anchor; then CPU per operation. */
 export function printTable(title: string, comparison: Comparison, anchor: string, extra?: ExtraColumn): void {
   const { medians, errors, firstErrors } = comparison;
   const concurrencies = [...(medians.values().next().value ?? new Map<number, number>()).keys()];
@@ -149,22 +163,37 @@ export function printTable(title: string, comparison: Comparison, anchor: string
   console.log(`|---|${concurrencies.map(() => '---:').join('|')}|---:|${extra ? '---:|' : ''}`);
   for (const [name, row] of medians) {
     const cells = concurrencies.map((n) => {
-      const value = row.get(n) ?? 0;
       const ratio = name === anchor ? undefined : ratioOf(comparison, name, anchor, n);
-      return `${formatRate(value)}${ratio === undefined ? '' : ` (${ratio.toFixed(2)}×)`}`;
+      return `${formatRate(row.get(n) ?? 0)}${ratio === undefined ? '' : ` (${ratio.toFixed(2)}×)`}`;
     });
     const extraCell = extra ? ` ${extra.cell(name, comparison)} |` : '';
     console.log(`| ${name}${name === anchor ? ' (anchor)' : ''} | ${cells.join(' | ')} | ${errors.get(name) ?? 0} |${extraCell}`);
+  }
+  console.log(`\nThis process's CPU per operation, µs (lower is better; × is the anchor's CPU over this one's):\n`);
+  console.log(`| candidate | ${concurrencies.map((n) => `${n} callers`).join(' | ')} |`);
+  console.log(`|---|${concurrencies.map(() => '---:').join('|')}|`);
+  for (const [name, row] of comparison.cpuMicros) {
+    const cells = concurrencies.map((n) => {
+      const ratio = name === anchor ? undefined : ratioOf(comparison, anchor, name, n, (run) => run.cpuMicros);
+      return `${(row.get(n) ?? 0).toFixed(1)}${ratio === undefined ? '' : ` (${ratio.toFixed(2)}×)`}`;
+    });
+    console.log(`| ${name}${name === anchor ? ' (anchor)' : ''} | ${cells.join(' | ')} |`);
   }
   for (const [name, err] of firstErrors) console.log(`\n${name}: first error: ${describeError(err)}`);
 }
 
 /** In one run, value / anchor; across runs (comparison.runs), the median of the per-run ratios. */
-export function ratioOf(comparison: Comparison, name: string, anchor: string, callers: number): number | undefined {
+export function ratioOf(
+  comparison: Comparison,
+  name: string,
+  anchor: string,
+  callers: number,
+  pick: (run: Comparison) => Map<string, Map<number, number>> = (run) => run.medians,
+): number | undefined {
   const ratios: number[] = [];
   for (const run of comparison.runs ?? [comparison]) {
-    const value = run.medians.get(name)?.get(callers);
-    const base = run.medians.get(anchor)?.get(callers);
+    const value = pick(run).get(name)?.get(callers);
+    const base = pick(run).get(anchor)?.get(callers);
     if (value !== undefined && base !== undefined && base > 0) ratios.push(value / base);
   }
   return ratios.length > 0 ? median(ratios) : undefined;

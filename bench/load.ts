@@ -28,6 +28,8 @@ interface LoadResult {
   opsPerSecond: number;
   latencyMs: { p50: number; p95: number; p99: number };
   maxAcquireWaitMs: number;
+  /** This process's CPU time per query, µs. */
+  cpuMicrosPerQuery: number;
   errors: number;
   firstError: unknown;
 }
@@ -50,17 +52,17 @@ export async function benchLoad(plan: Plan): Promise<void> {
       await candidate.close();
     }
   }
-  printLoadTable(title, results);
-  const kept = keptRuns.get(title) ?? [];
-  kept.push(results);
+  printLoadTable(title, results, callers);
+  const kept = keptRuns.get(title) ?? { callers, runs: [] };
+  kept.runs.push(results);
   keptRuns.set(title, kept);
 }
 
-const keptRuns = new Map<string, Map<string, LoadResult>[]>();
+const keptRuns = new Map<string, { callers: number; runs: Map<string, LoadResult>[] }>();
 
 /** The load table again as medians across runs (`--runs N`), errors summed. */
 export function printLoadMediansOfRuns(): void {
-  for (const [title, runs] of keptRuns) {
+  for (const [title, { callers, runs }] of keptRuns) {
     if (runs.length < 2) continue;
     const combined = new Map<string, LoadResult>();
     for (const name of runs[0].keys()) {
@@ -70,21 +72,27 @@ export function printLoadMediansOfRuns(): void {
         opsPerSecond: of((r) => r.opsPerSecond),
         latencyMs: { p50: of((r) => r.latencyMs.p50), p95: of((r) => r.latencyMs.p95), p99: of((r) => r.latencyMs.p99) },
         maxAcquireWaitMs: of((r) => r.maxAcquireWaitMs),
+        cpuMicrosPerQuery: of((r) => r.cpuMicrosPerQuery),
         errors: all.reduce((sum, r) => sum + r.errors, 0),
         firstError: all.find((r) => r.firstError !== undefined)?.firstError,
       });
     }
-    printLoadTable(`${title} — medians of ${runs.length} runs`, combined);
+    printLoadTable(`${title} — medians of ${runs.length} runs`, combined, callers);
   }
 }
 
-function printLoadTable(title: string, results: Map<string, LoadResult>): void {
+function printLoadTable(title: string, results: Map<string, LoadResult>, callers: number): void {
   console.log(`\n### ${title}\n\nlifeguard: ${PRODUCTION_NOTE}\n`);
-  console.log('| candidate | queries/s | p50 ms | p95 ms | p99 ms | max acquire wait ms | errors |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| candidate | queries/s | p50 ms | p95 ms | p99 ms | max acquire wait ms | errors | CPU µs/query |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const [name, r] of results) {
     const { p50, p95, p99 } = r.latencyMs;
-    console.log(`| ${name} | ${formatRate(r.opsPerSecond)} | ${p50.toFixed(1)} | ${p95.toFixed(1)} | ${p99.toFixed(1)} | ${r.maxAcquireWaitMs.toFixed(1)} | ${r.errors} |`);
+    const cells = [formatRate(r.opsPerSecond), p50.toFixed(1), p95.toFixed(1), p99.toFixed(1), r.maxAcquireWaitMs.toFixed(1), r.errors, r.cpuMicrosPerQuery.toFixed(1)];
+    console.log(`| ${name} | ${cells.join(' | ')} |`);
+  }
+  for (const [name, r] of results) {
+    // Closed loop: mean latency = callers / throughput, whatever the pool does.
+    if (r.opsPerSecond > 0) console.log(`\n${name}: Little's law floor on mean latency, ${callers} / ${formatRate(r.opsPerSecond)} = ${((1000 * callers) / r.opsPerSecond).toFixed(1)} ms`);
   }
   for (const [name, r] of results) if (r.errors > 0) console.log(`\n${name}: first error: ${describeError(r.firstError)}`);
   const lifeguard = results.get(LIFEGUARD);
@@ -100,6 +108,7 @@ async function drive(cycle: Cycle, callers: number, durationMs: number): Promise
   let errors = 0;
   let firstError: unknown;
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const stopAt = started + durationMs;
   const loop = async () => {
     for (let began = performance.now(); began < stopAt; began = performance.now()) {
@@ -115,9 +124,12 @@ async function drive(cycle: Cycle, callers: number, durationMs: number): Promise
   };
   await Promise.all(Array.from({ length: callers }, loop));
   const elapsedS = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuMicrosPerQuery = latencies.length > 0 ? (cpu.user + cpu.system) / latencies.length : 0;
   latencies.sort((a, b) => a - b);
   const at = (q: number) => (latencies.length === 0 ? 0 : latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)]);
-  return { opsPerSecond: latencies.length / elapsedS, latencyMs: { p50: at(0.5), p95: at(0.95), p99: at(0.99) }, maxAcquireWaitMs, errors, firstError };
+  const latencyMs = { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+  return { opsPerSecond: latencies.length / elapsedS, latencyMs, maxAcquireWaitMs, cpuMicrosPerQuery, errors, firstError };
 }
 
 const LIFEGUARD = 'lifeguard (production defaults)';

@@ -48,10 +48,12 @@ export function printMediansOfRuns(): void {
 }
 
 function combine(runs: Comparison[]): Comparison {
-  const medians = new Map<string, Map<number, number>>();
-  for (const [name, row] of runs[0].medians) {
-    medians.set(name, new Map([...row.keys()].map((n) => [n, median(runs.map((run) => run.medians.get(name)?.get(n) ?? 0))])));
-  }
+  const across = (pick: (run: Comparison) => Map<string, Map<number, number>>) =>
+    new Map(
+      [...pick(runs[0])].map(([name, row]) => [name, new Map([...row.keys()].map((n) => [n, median(runs.map((run) => pick(run).get(name)?.get(n) ?? 0))]))]),
+    );
+  const medians = across((run) => run.medians);
+  const cpuMicros = across((run) => run.cpuMicros);
   const errors = new Map<string, number>();
   const errorCodes = new Map<string, Map<string, number>>();
   const firstErrors = new Map<string, unknown>();
@@ -64,5 +66,5 @@ function combine(runs: Comparison[]): Comparison {
     }
     for (const [name, err] of run.firstErrors) if (!firstErrors.has(name)) firstErrors.set(name, err);
   }
-  return { medians, errors, errorCodes, firstErrors, runs };
+  return { medians, cpuMicros, errors, errorCodes, firstErrors, runs };
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Adapter } from '../adapters/contract';
 import { ConnectionError } from './errors';
 import { isError, redactError, redactText, type Secret } from './secret';
@@ -22,7 +23,11 @@ export class Connector<Raw> {
   constructor(
     private readonly adapter: Adapter<Raw>,
     private readonly options: ConnectorOptions,
-  ) {}
+  ) {
+    // Every connect under way listens on this one signal: a pool of max 20 opening at once is 20
+    // listeners, not a leak, and Node's MaxListenersExceededWarning at 11 would say otherwise.
+    setMaxListeners(0, this.closing.signal);
+  }
 
   get lastError(): unknown {
     return this.gate.lastError;

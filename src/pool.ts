@@ -499,7 +499,10 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     this.recorder.connect.record(durationMs);
     this.tracker?.recordCreate(durationMs);
     this.emit('connect', { pool: this.name, connectionId: conn.id, durationMs });
-    await this.fleetCheck.afterConnect(raw);
+    // Not awaited: the check must never hold a connection back from callers (a server that stops
+    // answering would keep it from them). Drivers queue commands per connection, so the caller's
+    // first query simply runs after this one.
+    void this.fleetCheck.afterConnect(raw);
     return conn;
   }
 

@@ -2,7 +2,7 @@ import { ConfigError } from '../errors';
 import { Secret, maskUrl } from '../secret';
 import { SETTINGS, type SettingSpec, type VariableName } from './options';
 import { checkOptionValue, parseValue, type ParsedValue } from './parse';
-import { DEFAULTS, PROFILES, PROFILE_NAMES, WORKLOADS, WORKLOAD_NAMES, profileFromNodeEnv } from './profiles';
+import { API_WAITERS_PER_CONNECTION, DEFAULTS, PROFILES, PROFILE_NAMES, WORKLOADS, WORKLOAD_NAMES, profileFromNodeEnv } from './profiles';
 import type { ConfigSource, PoolOptions, PoolSettings, Profile, ResolvedConfig, Workload } from './types';
 import { printSafe } from './secrets';
 import { driverUrl, splitUrl } from './url';
@@ -66,6 +66,10 @@ export function resolveConfig(options: PoolOptions = {}): ResolvedConfig {
   for (const spec of SETTINGS) {
     const value = (options as Values)[spec.key];
     if (value !== undefined) set(spec.key, checkOptionValue(spec.key, value, spec.kind === 's' ? 'ms' : spec.kind), 'option', `option ${spec.key}`);
+  }
+  if (workload === 'api' && layers.sources.maxWaiting === 'workload') {
+    const max = layers.values.max as number;
+    set('maxWaiting', max * API_WAITERS_PER_CONNECTION, 'workload', `workload api: ${API_WAITERS_PER_CONNECTION} × max (${max})`);
   }
   if (layers.values.applicationName === undefined) set('applicationName', name, 'default', 'pool name');
   if (layers.values.readReplicaUrls === undefined) set('readReplicaUrls', [], 'default', 'built-in default');
@@ -173,10 +177,13 @@ function resolveWorkload(options: PoolOptions, env: Env, prefix: string, set: (k
 
 function resolveUrl(options: PoolOptions, env: Env, prefix: string) {
   if (options.url !== undefined) {
-    if (typeof options.url !== 'string' || options.url.trim() === '') {
-      throw new ConfigError('url', 'option url is empty: expected a database URL such as postgres://user@host/db or file:app.db.');
+    // A WHATWG URL object is a natural thing to pass; take its text.
+    const url: unknown = (options.url as unknown) instanceof URL ? (options.url as unknown as URL).href : options.url;
+    if (typeof url !== 'string' || url.trim() === '') {
+      const what = typeof url === 'string' ? 'is empty' : `is a ${url === null ? 'null' : typeof url}, not a string`;
+      throw new ConfigError('url', `option url ${what}: expected a database URL such as postgres://user@host/db or file:app.db.`);
     }
-    return { ...splitUrl(options.url, 'option url'), source: 'option' as const, origin: 'option url' };
+    return { ...splitUrl(url, 'option url'), source: 'option' as const, origin: 'option url' };
   }
   const candidates = [prefix === 'DB_' ? 'DATABASE_URL' : undefined, `${prefix}URL`].filter((n): n is string => n !== undefined);
   const set = candidates.filter((n) => env[n] !== undefined && (env[n] as string).trim() !== '');

@@ -118,7 +118,7 @@ describe('lifeguard check on an embedded file', () => {
     expect(run.status).toBe(1);
     const out = parseJson<{ health: { status: string; error: string }; exitCode: number }>(run);
     expect(out.health.status).toBe('unhealthy');
-    expect(out.health.error).toContain('could not provide a connection within');
+    expect(out.health.error).toContain('Unable to open connection to local database');
     expect(out.exitCode).toBe(1);
   });
 });

@@ -107,7 +107,7 @@ describe('lifeguard serve', () => {
     expect(health.status).toBe(503);
     const body = (await health.json()) as { status: string; checks: { database: { error: string } } };
     expect(body.status).toBe('unhealthy');
-    expect(body.checks.database.error).toContain('could not provide a connection');
+    expect(body.checks.database.error).toContain('Unable to open connection to local database');
     expect((await fetch(`${base}/metrics`)).status).toBe(200);
     expect(await stop(child)).toBe(0);
   });

@@ -178,6 +178,14 @@ describe('bad URLs', () => {
     expect(configError({ env: {}, url: '  ' }).message).toMatch(/option url is empty/);
   });
 
+  it('refuses a url option that is not a string, saying what it is', () => {
+    expect(configError({ env: {}, url: 42 as unknown as string }).message).toMatch(/option url is a number, not a string/);
+  });
+
+  it('accepts a WHATWG URL object as the url option', () => {
+    expect(resolveConfig({ env: {}, url: new globalThis.URL('postgres://app@db.internal/orders?max=3') as unknown as string })).toMatchObject({ url: 'postgres://app@db.internal/orders', max: 3 });
+  });
+
   it('refuses a read replica URL that is not a URL, naming the variable', () => {
     const err = configError({ env: { DB_READ_REPLICA_URLS: 'postgres://r1/db,replica-2:5432' }, url: URL });
     expect(err.message).toMatch(/^DB_READ_REPLICA_URLS="replica-2:5432" has no scheme/);
