@@ -21,6 +21,7 @@ import { isReadOnlySql, writerLaneFor, type WriterLane } from './writer-lane';
 import { Reader } from './reader';
 import { ReplicaSet } from './replicas';
 import { FleetCheck } from './fleet-check';
+import { trackOpenPool } from './open-pools';
 
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
 export const VALIDATION_SKIP_WINDOW_MS = 500;
@@ -615,5 +616,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
 }
 
 export function createPool(options?: PoolOptions): Pool {
-  return new Pool(options);
+  const pool = new Pool(options);
+  trackOpenPool(pool);
+  return pool;
 }
