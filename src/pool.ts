@@ -11,7 +11,7 @@ import { Engine } from './engine';
 import { ConnectionError, PoolClosedError, PoolQueueFullError, PoolTimeoutError, QueryTimeoutError } from './errors';
 import type { PoolEvents } from './events';
 import { checkHealth, type HealthReport } from './health';
-import { PooledConnection, type LeaseOwner } from './lease';
+import { PooledConnection, runOnLease, type LeaseOwner } from './lease';
 import type { MetricsTracker } from './metrics-tracker';
 import { defaultLogger } from './logger';
 import { PoolRecorder, type PoolStats } from './stats';
@@ -160,16 +160,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   }
 
   async withConnection<T>(fn: (conn: PooledConnection) => Promise<T>, opts?: AcquireOptions): Promise<T> {
-    const lease = await this.acquire(opts);
-    let failure: unknown;
-    try {
-      return await fn(lease);
-    } catch (err) {
-      failure = err;
-      throw err;
-    } finally {
-      if (!lease.released) lease.release(failure);
-    }
+    return runOnLease(await this.acquire(opts), fn);
   }
 
   transaction<T>(fn: (tx: PooledConnection) => Promise<T>, opts: TransactionOptions & AcquireOptions = {}): Promise<T> {
