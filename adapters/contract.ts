@@ -57,6 +57,11 @@ export interface Adapter<Raw = unknown> {
   onIdleError?(raw: Raw, listener: (err: unknown) => void): void;
   /** True while the connection is inside a transaction the caller left open. */
   inTransaction?(raw: Raw): boolean;
+  /**
+   * The server's version and connection limits. The pool calls it once, on its first connection,
+   * without waiting for it before lending that connection: the driver must queue commands on one
+   * connection (pg and mysql2 do).
+   */
   serverInfo?(raw: Raw): Promise<ServerInfo>;
   /**
    * On a read replica: how far it is behind its primary, in ms (0 when it has replayed all it

@@ -1,4 +1,5 @@
 import { DriverMissingError } from '../src/errors';
+import { isMissingPackage } from '../src/optional-package';
 
 /**
  * Loads a driver package the first time a URL needs it. Drivers are optional peer dependencies:
@@ -8,10 +9,7 @@ export function loadDriver<T>(packageName: string, scheme: string): T {
   try {
     return require(packageName) as T;
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes(packageName)) {
-      throw new DriverMissingError(packageName, scheme, err);
-    }
+    if (isMissingPackage(err, packageName)) throw new DriverMissingError(packageName, scheme, err);
     throw err;
   }
 }

@@ -4,7 +4,7 @@ import type { Adapter, AdapterFactory, QueryResult, ServerInfo } from './contrac
 import { loadDriver } from './load-driver';
 import { explainPlainTextRefusal, isBrokenMysqlError, isRetryableMysqlError, mysqlRefusedTls, mysqlRequiresTls } from './mysql-errors';
 import { parseServerUrl } from './server-url';
-import { readTlsFiles, tlsPlanFor } from './tls';
+import { connectByTlsPlan, readTlsFiles, tlsPlanFor } from './tls';
 import { mysqlBeginSql } from './transaction-sql';
 
 /**
@@ -49,7 +49,6 @@ export const createMysqlAdapter: AdapterFactory = (config) => {
   const tlsPlan = tlsPlanFor(config.sslMode, target.host, readTlsFiles(config.adapterOptions, target.params));
   const driverOptions = (config.adapterOptions.driverOptions ?? {}) as Partial<ConnectionOptions>;
   const states = new WeakMap<Connection, ConnectionState>();
-  let plainOnly = false;
 
   const options = (tls: TlsOptions | false): ConnectionOptions => ({
     // Numbers beyond 2^53 come back as strings instead of silently losing digits.
@@ -123,20 +122,12 @@ export const createMysqlAdapter: AdapterFactory = (config) => {
   const adapter: Adapter<Connection> = {
     name: 'mysql',
 
-    async connect(signal) {
-      const first = plainOnly ? false : tlsPlan.first;
-      try {
-        return await open(first, signal);
-      } catch (err) {
-        if (tlsPlan.fallback === undefined || signal.aborted) throw first === false ? explainPlainTextRefusal(err) : err;
-        if (first !== false && mysqlRefusedTls(err)) {
-          plainOnly = true;
-          return open(false, signal);
-        }
-        if (first === false && mysqlRequiresTls(err)) return open(tlsPlan.fallback, signal);
-        throw err;
-      }
-    },
+    connect: connectByTlsPlan(tlsPlan, {
+      open,
+      refusedTls: mysqlRefusedTls,
+      requiresTls: mysqlRequiresTls,
+      explainPlainFailure: explainPlainTextRefusal,
+    }),
 
     async validate(conn) {
       const state = states.get(conn);

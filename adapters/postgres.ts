@@ -4,7 +4,7 @@ import type { Adapter, AdapterFactory, QueryResult, ServerInfo } from './contrac
 import { loadDriver } from './load-driver';
 import { isBrokenPostgresError, isRetryablePostgresError, serverRefusedTls, serverRequiresTls } from './postgres-errors';
 import { parseServerUrl } from './server-url';
-import { readTlsFiles, tlsPlanFor } from './tls';
+import { connectByTlsPlan, readTlsFiles, tlsPlanFor } from './tls';
 import { postgresBeginSql } from './transaction-sql';
 import { TransactionRolledBackError } from '../src/errors';
 
@@ -31,8 +31,6 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
   const tlsPlan = tlsPlanFor(config.sslMode, target.host, readTlsFiles(config.adapterOptions, target.params));
   const driverOptions = (config.adapterOptions.driverOptions ?? {}) as Partial<ClientConfig>;
   const states = new WeakMap<Client, ClientState>();
-  /** Set once the server answered sslMode prefer's TLS request with "no TLS here": later connects skip the try. */
-  let plainOnly = false;
 
   const clientConfig = (ssl: ConnectionOptions | false): ClientConfig => ({
     ...driverOptions,
@@ -77,20 +75,7 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
   const adapter: Adapter<Client> = {
     name: 'postgres',
 
-    async connect(signal) {
-      const first = plainOnly ? false : tlsPlan.first;
-      try {
-        return await open(first, signal);
-      } catch (err) {
-        if (tlsPlan.fallback === undefined || signal.aborted) throw err;
-        if (first !== false && serverRefusedTls(err)) {
-          plainOnly = true;
-          return open(false, signal);
-        }
-        if (first === false && serverRequiresTls(err)) return open(tlsPlan.fallback, signal);
-        throw err;
-      }
-    },
+    connect: connectByTlsPlan(tlsPlan, { open, refusedTls: serverRefusedTls, requiresTls: serverRequiresTls }),
 
     async validate(client) {
       const state = states.get(client);

@@ -55,6 +55,40 @@ export function tlsPlanFor(mode: SslMode, host: string, files: TlsFiles = {}): T
   }
 }
 
+/** How one driver opens a connection and reads the server's answers to a TLS choice. */
+export interface TlsDriverHooks<Raw> {
+  open(tls: ConnectionOptions | false, signal: AbortSignal): Promise<Raw>;
+  /** The server answered a TLS request with "no TLS here". */
+  refusedTls(err: unknown): boolean;
+  /** The server refused plain text because it demands TLS. */
+  requiresTls(err: unknown): boolean;
+  /** Rewords a plain-text failure that has no fallback, when the driver's own error hides the cause. */
+  explainPlainFailure?(err: unknown): unknown;
+}
+
+/**
+ * Connects by a plan. Neither pg nor mysql2 falls back between TLS and plain text by itself, so
+ * allow and prefer get the one retry libpq makes. Once a server refused prefer's TLS request, later
+ * connects go straight to plain text instead of paying a refused handshake each time.
+ */
+export function connectByTlsPlan<Raw>(plan: TlsPlan, driver: TlsDriverHooks<Raw>): (signal: AbortSignal) => Promise<Raw> {
+  let plainOnly = false;
+  return async (signal) => {
+    const first = plainOnly ? false : plan.first;
+    try {
+      return await driver.open(first, signal);
+    } catch (err) {
+      if (plan.fallback === undefined || signal.aborted) throw first === false && driver.explainPlainFailure ? driver.explainPlainFailure(err) : err;
+      if (first !== false && driver.refusedTls(err)) {
+        plainOnly = true;
+        return driver.open(false, signal);
+      }
+      if (first === false && driver.requiresTls(err)) return driver.open(plan.fallback, signal);
+      throw err;
+    }
+  };
+}
+
 function isIpAddress(host: string): boolean {
   return /^[\d.]+$/.test(host) || host.includes(':');
 }

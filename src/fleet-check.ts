@@ -20,7 +20,10 @@ export class FleetCheck {
     private readonly logger: Logger,
   ) {}
 
-  /** Runs on the connection before it is first handed out, so it never races the caller on it. */
+  /**
+   * Runs on a connection just opened, alongside its first caller: pg and mysql2 queue commands on
+   * one connection, so the caller's query waits at most one round trip behind it. Never throws.
+   */
   async afterConnect(raw: unknown): Promise<void> {
     if (this.checked || this.adapter.serverInfo === undefined) return;
     this.checked = true;

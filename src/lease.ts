@@ -60,3 +60,19 @@ export class PooledConnection {
     return this.owner.destroyConnection(this.conn, reason);
   }
 }
+
+/**
+ * Runs fn on a lease and gives the connection back however fn ends. An error fn threw goes back
+ * with it, as with pg's release(err), so a connection that error broke is destroyed, not reused.
+ */
+export async function runOnLease<T>(lease: PooledConnection, fn: (conn: PooledConnection) => Promise<T>): Promise<T> {
+  let failure: unknown;
+  try {
+    return await fn(lease);
+  } catch (err) {
+    failure = err;
+    throw err;
+  } finally {
+    if (!lease.released) lease.release(failure);
+  }
+}

@@ -94,17 +94,31 @@ function prometheusTracker(state: RegistryState, poolName: string): MetricsTrack
 }
 
 function createState(prom: Prom, registry: PromClient.Registry, options: PoolMetricsOptions): RegistryState {
-  // Checked before anything is registered, so a clash leaves the registry as it was.
-  const taken = Object.values(PROMETHEUS).find((name) => registry.getSingleMetric(name) !== undefined);
-  if (taken !== undefined) {
-    throw new ConfigError(
-      'registry',
-      `The metrics registry already has a metric named "${taken}" that this registerPoolMetrics did not create ` +
-        '(another library, or a second copy of lifeguard). Give lifeguard a Registry of its own and combine them with Registry.merge().',
-    );
-  }
+  assertNamesFree(registry);
   const pools = new Map<string, Pool>();
   const seen = new Map<Pool, Map<string, number>>();
+  const gauges = createGauges(prom, registry, pools);
+  const counters = new Map(COUNTER_FEEDS.map((feed) => [feed, feedCounter(prom, [registry], feed, pools, seen)] as const));
+  const histograms = createHistograms(registry, options);
+  const metrics: PromClient.Metric[] = [...gauges, ...counters.values(), ...(Object.values(histograms) as unknown as PromClient.Metric[])];
+  const state: RegistryState = { pools, unregister: new Map(), metrics, histograms, counters, seen };
+  states.set(registry, state);
+  return state;
+}
+
+/** Checked before anything is registered, so a clash leaves the registry as it was. */
+function assertNamesFree(registry: PromClient.Registry): void {
+  const taken = Object.values(PROMETHEUS).find((name) => registry.getSingleMetric(name) !== undefined);
+  if (taken === undefined) return;
+  throw new ConfigError(
+    'registry',
+    `The metrics registry already has a metric named "${taken}" that this registerPoolMetrics did not create ` +
+      '(another library, or a second copy of lifeguard). Give lifeguard a Registry of its own and combine them with Registry.merge().',
+  );
+}
+
+/** Gauges read from every registered pool at scrape time (sizes only: no percentiles to sort). */
+function createGauges(prom: Prom, registry: PromClient.Registry, pools: Map<string, Pool>): PromClient.Metric[] {
   const registers = [registry];
   const gauge = (name: string, help: string, read: (s: ReturnType<Pool['sizes']>) => number) =>
     new prom.Gauge({
@@ -117,14 +131,38 @@ function createState(prom: Prom, registry: PromClient.Registry, options: PoolMet
         for (const pool of pools.values()) this.set({ pool_name: pool.name }, read(pool.sizes()));
       },
     });
+  const count = new prom.Gauge({
+    name: PROMETHEUS.connectionCount,
+    help: 'Open connections by state: idle (in the pool) or used (borrowed).',
+    labelNames: ['pool_name', 'state'],
+    registers,
+    collect() {
+      this.reset();
+      for (const pool of pools.values()) {
+        const s = pool.sizes();
+        this.set({ pool_name: pool.name, state: 'idle' }, s.idle);
+        this.set({ pool_name: pool.name, state: 'used' }, s.active);
+      }
+    },
+  });
+  return [
+    count,
+    gauge(PROMETHEUS.connectionMax, 'The most open connections the pool allows (max).', (s) => s.max),
+    gauge(PROMETHEUS.idleMin, 'The fewest idle connections the pool keeps open (min).', (s) => s.min),
+    gauge(PROMETHEUS.idleMax, 'The most idle connections the pool keeps open (max: idle ones are capped by the pool size only).', (s) => s.max),
+    gauge(PROMETHEUS.pendingRequests, 'Callers waiting for a connection right now.', (s) => s.pending),
+  ];
+}
+
+function createHistograms(registry: PromClient.Registry, options: PoolMetricsOptions): RegistryState['histograms'] {
   const histogram = (name: string, help: string, buckets: readonly number[]) => {
     const metric = new PoolHistogram(name, help, buckets);
     // A custom metric (name, help, type, get, reset), which prom-client's Registry renders as its own.
-    for (const registry of registers) registry.registerMetric(metric as unknown as PromClient.Metric);
+    registry.registerMetric(metric as unknown as PromClient.Metric);
     return metric;
   };
   const poolBuckets = options.poolBucketsSeconds ?? POOL_DURATION_BUCKETS_SECONDS;
-  const histograms = {
+  return {
     create: histogram(PROMETHEUS.createTime, 'Time it took to open a connection, in seconds.', poolBuckets),
     wait: histogram(PROMETHEUS.waitTime, 'Time callers waited for a connection from the pool, in seconds.', poolBuckets),
     use: histogram(PROMETHEUS.useTime, 'Time between borrowing a connection and returning it, in seconds.', poolBuckets),
@@ -134,32 +172,6 @@ function createState(prom: Prom, registry: PromClient.Registry, options: PoolMet
       options.operationBucketsSeconds ?? DURATION_BUCKETS_SECONDS,
     ),
   };
-  const counters = new Map(COUNTER_FEEDS.map((feed) => [feed, feedCounter(prom, registers, feed, pools, seen)] as const));
-  const metrics: PromClient.Metric[] = [
-    new prom.Gauge({
-      name: PROMETHEUS.connectionCount,
-      help: 'Open connections by state: idle (in the pool) or used (borrowed).',
-      labelNames: ['pool_name', 'state'],
-      registers,
-      collect() {
-        this.reset();
-        for (const pool of pools.values()) {
-          const s = pool.sizes();
-          this.set({ pool_name: pool.name, state: 'idle' }, s.idle);
-          this.set({ pool_name: pool.name, state: 'used' }, s.active);
-        }
-      },
-    }),
-    gauge(PROMETHEUS.connectionMax, 'The most open connections the pool allows (max).', (s) => s.max),
-    gauge(PROMETHEUS.idleMin, 'The fewest idle connections the pool keeps open (min).', (s) => s.min),
-    gauge(PROMETHEUS.idleMax, 'The most idle connections the pool keeps open (max: idle ones are capped by the pool size only).', (s) => s.max),
-    gauge(PROMETHEUS.pendingRequests, 'Callers waiting for a connection right now.', (s) => s.pending),
-    ...counters.values(),
-    ...(Object.values(histograms) as unknown as PromClient.Metric[]),
-  ];
-  const state: RegistryState = { pools, unregister: new Map(), metrics, histograms, counters, seen };
-  states.set(registry, state);
-  return state;
 }
 
 /** A prom-client counter that, at each scrape, adds what the pool's own counter grew by since the last. */

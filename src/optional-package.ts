@@ -10,10 +10,13 @@ export function loadOptionalPackage<T>(packageName: string, feature: string, loa
   try {
     return load(packageName) as T;
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes(packageName)) {
-      throw new PackageMissingError(packageName, feature, err);
-    }
+    if (isMissingPackage(err, packageName)) throw new PackageMissingError(packageName, feature, err);
     throw err;
   }
+}
+
+/** True when loading failed because the package itself is not installed, not because it broke while loading. */
+export function isMissingPackage(err: unknown, packageName: string): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes(packageName);
 }

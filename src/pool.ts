@@ -11,7 +11,7 @@ import { Engine } from './engine';
 import { ConnectionError, PoolClosedError, PoolQueueFullError, PoolTimeoutError, QueryTimeoutError } from './errors';
 import type { PoolEvents } from './events';
 import { checkHealth, type HealthReport } from './health';
-import { PooledConnection, type LeaseOwner } from './lease';
+import { PooledConnection, runOnLease, type LeaseOwner } from './lease';
 import type { MetricsTracker } from './metrics-tracker';
 import { defaultLogger } from './logger';
 import { PoolRecorder, type PoolStats } from './stats';
@@ -21,6 +21,7 @@ import { isReadOnlySql, writerLaneFor, type WriterLane } from './writer-lane';
 import { Reader } from './reader';
 import { ReplicaSet } from './replicas';
 import { FleetCheck } from './fleet-check';
+import { trackOpenPool } from './open-pools';
 
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
 export const VALIDATION_SKIP_WINDOW_MS = 500;
@@ -159,16 +160,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   }
 
   async withConnection<T>(fn: (conn: PooledConnection) => Promise<T>, opts?: AcquireOptions): Promise<T> {
-    const lease = await this.acquire(opts);
-    let failure: unknown;
-    try {
-      return await fn(lease);
-    } catch (err) {
-      failure = err;
-      throw err;
-    } finally {
-      if (!lease.released) lease.release(failure);
-    }
+    return runOnLease(await this.acquire(opts), fn);
   }
 
   transaction<T>(fn: (tx: PooledConnection) => Promise<T>, opts: TransactionOptions & AcquireOptions = {}): Promise<T> {
@@ -499,7 +491,10 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     this.recorder.connect.record(durationMs);
     this.tracker?.recordCreate(durationMs);
     this.emit('connect', { pool: this.name, connectionId: conn.id, durationMs });
-    await this.fleetCheck.afterConnect(raw);
+    // Not awaited: the check must never hold a connection back from callers (a server that stops
+    // answering would keep it from them). Drivers queue commands per connection, so the caller's
+    // first query simply runs after this one.
+    void this.fleetCheck.afterConnect(raw);
     return conn;
   }
 
@@ -612,5 +607,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
 }
 
 export function createPool(options?: PoolOptions): Pool {
-  return new Pool(options);
+  const pool = new Pool(options);
+  trackOpenPool(pool);
+  return pool;
 }

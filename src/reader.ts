@@ -1,7 +1,7 @@
 import type { QueryResult } from '../adapters/contract';
 import type { Connection } from './connection';
 import { ConnectionError, PoolClosedError, PoolTimeoutError, QueryTimeoutError } from './errors';
-import { PooledConnection } from './lease';
+import { PooledConnection, runOnLease } from './lease';
 import type { AcquireOptions, Pool } from './pool';
 import type { Replica, ReplicaSet } from './replicas';
 
@@ -41,16 +41,7 @@ export class Reader {
 
   /** Runs fn on one read connection. Failures inside fn are not retried: fn may have done anything. */
   async withConnection<T>(fn: (conn: PooledConnection) => Promise<T>, opts?: AcquireOptions): Promise<T> {
-    const lease = await this.acquire(opts);
-    let failure: unknown;
-    try {
-      return await fn(lease);
-    } catch (err) {
-      failure = err;
-      throw err;
-    } finally {
-      if (!lease.released) lease.release(failure);
-    }
+    return runOnLease(await this.acquire(opts), fn);
   }
 
   private async route<T>(onReplica: (replica: Replica) => Promise<T>, onPrimary: () => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import { resolveConfig } from './config';
 import type { PoolOptions } from './config/types';
 import { ConfigError } from './errors';
+import { takeOpenPools } from './open-pools';
 import { Pool } from './pool';
 
 /**
@@ -56,8 +57,9 @@ export function registeredPools(): Pool[] {
   return [...pools().values()].filter((pool) => !pool.isClosed);
 }
 
+/** Drains every open pool: the named ones of getPool() and every one createPool() made. */
 export async function closeAllPools(opts: { timeoutMs?: number } = {}): Promise<void> {
-  const all = [...pools().values()];
+  const all = new Set([...pools().values(), ...takeOpenPools()]);
   pools().clear();
-  await Promise.all(all.map((pool) => pool.close(opts)));
+  await Promise.all([...all].map((pool) => pool.close(opts)));
 }

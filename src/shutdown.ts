@@ -9,7 +9,7 @@ export interface ShutdownOptions {
 }
 
 /**
- * On SIGTERM (and SIGINT), drains every registered pool, then lets the process exit: the signal is
+ * On SIGTERM (and SIGINT), drains every open pool (getPool and createPool alike), then lets the process exit: the signal is
  * raised again with our handler removed, so the default action (or the application's own handler)
  * runs as if lifeguard were not there. Returns a function that removes the hooks.
  */

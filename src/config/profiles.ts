@@ -38,6 +38,13 @@ export const PROFILES: Record<Profile, Partial<Tunables>> = {
 };
 
 /**
+ * The api workload bounds its queue relative to the pool: beyond 25 callers per connection a
+ * request would wait longer than it is worth. Re-derived from the final max (see resolveConfig),
+ * so DB_POOL_MAX=40 with DB_WORKLOAD=api queues up to 1000, not the profile's 500.
+ */
+export const API_WAITERS_PER_CONNECTION = 25;
+
+/**
  * Per kind of process, computed from the profile's values so a workload scales with its
  * environment: an API serves many short read requests (twice the connections, fail fast, a
  * bounded queue); a worker runs long writes (patient acquires, higher slow-query lines); a
@@ -47,7 +54,7 @@ export const WORKLOADS: Record<Workload, (lower: Tunables) => Partial<Tunables>>
   api: (lower) => ({
     max: lower.max * 2,
     acquireTimeoutMs: Math.min(lower.acquireTimeoutMs || 3000, 3000),
-    maxWaiting: lower.max * 2 * 25,
+    maxWaiting: lower.max * 2 * API_WAITERS_PER_CONNECTION,
   }),
   worker: (lower) => ({
     acquireTimeoutMs: Math.max(lower.acquireTimeoutMs, 30_000),

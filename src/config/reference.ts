@@ -6,7 +6,7 @@
  */
 import { MAX_DURATION_MS } from './parse';
 import { SETTINGS, SPECIAL_VARIABLES, SSL_MODES, type SettingSpec, type ValueKind, type VariableName } from './options';
-import { DEFAULTS, NODE_ENV_ALIASES, PROFILES, PROFILE_NAMES, WORKLOADS, WORKLOAD_NAMES } from './profiles';
+import { API_WAITERS_PER_CONNECTION, DEFAULTS, NODE_ENV_ALIASES, PROFILES, PROFILE_NAMES, WORKLOADS, WORKLOAD_NAMES } from './profiles';
 import type { PoolSettings } from './types';
 
 type Tunables = typeof DEFAULTS;
@@ -118,6 +118,7 @@ function rulesSection(): string[] {
     '- `criticalQueryMs` ≥ `slowQueryMs` when both are on.',
     '- In-memory databases: `max` 1 and `min` at most 1. A profile’s or workload’s larger value is lowered; a larger value you set (variable, URL parameter or option) is an error.',
     '- A URL parameter given twice with different values is an error; `envPrefix` must end in `_`.',
+    `- The api workload's \`maxWaiting\` is ${API_WAITERS_PER_CONNECTION} × the final \`max\`, whichever layer set \`max\`, unless \`maxWaiting\` is set itself.`,
     '',
   ];
 }

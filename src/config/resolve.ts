@@ -2,7 +2,7 @@ import { ConfigError } from '../errors';
 import { Secret, maskUrl } from '../secret';
 import { SETTINGS, type SettingSpec, type VariableName } from './options';
 import { checkOptionValue, parseValue, type ParsedValue } from './parse';
-import { DEFAULTS, PROFILES, PROFILE_NAMES, WORKLOADS, WORKLOAD_NAMES, profileFromNodeEnv } from './profiles';
+import { API_WAITERS_PER_CONNECTION, DEFAULTS, PROFILES, PROFILE_NAMES, WORKLOADS, WORKLOAD_NAMES, profileFromNodeEnv } from './profiles';
 import type { ConfigSource, PoolOptions, PoolSettings, Profile, ResolvedConfig, Workload } from './types';
 import { printSafe } from './secrets';
 import { driverUrl, splitUrl } from './url';
@@ -66,6 +66,10 @@ export function resolveConfig(options: PoolOptions = {}): ResolvedConfig {
   for (const spec of SETTINGS) {
     const value = (options as Values)[spec.key];
     if (value !== undefined) set(spec.key, checkOptionValue(spec.key, value, spec.kind === 's' ? 'ms' : spec.kind), 'option', `option ${spec.key}`);
+  }
+  if (workload === 'api' && layers.sources.maxWaiting === 'workload') {
+    const max = layers.values.max as number;
+    set('maxWaiting', max * API_WAITERS_PER_CONNECTION, 'workload', `workload api: ${API_WAITERS_PER_CONNECTION} × max (${max})`);
   }
   if (layers.values.applicationName === undefined) set('applicationName', name, 'default', 'pool name');
   if (layers.values.readReplicaUrls === undefined) set('readReplicaUrls', [], 'default', 'built-in default');

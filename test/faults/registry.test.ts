@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { closeAllPools, getPool, registeredPools } from '../../src';
+import { closeAllPools, createPool, getPool, registeredPools } from '../../src';
 import { silentLogger } from '../../src/logger';
 
 const root = resolve(__dirname, '../..');
@@ -73,6 +73,15 @@ describe('getPool registry', () => {
     await closeAllPools();
     expect(pools.map((pool) => pool.isClosed)).toEqual([true, true, true]);
     expect(pools.map((pool) => pool.stats().total)).toEqual([0, 0, 0]);
+    expect(registeredPools()).toEqual([]);
+  });
+
+  it('closeAllPools() also closes pools made with createPool(), which have no name in the registry', async () => {
+    const unnamed = createPool(options());
+    const named = getPool('named', options());
+    await Promise.all([unnamed.query('SELECT 1'), named.query('SELECT 1')]);
+    await closeAllPools();
+    expect([unnamed.isClosed, named.isClosed]).toEqual([true, true]);
     expect(registeredPools()).toEqual([]);
   });
 

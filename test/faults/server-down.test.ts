@@ -6,8 +6,9 @@
  */
 import { ConnectionError, PoolTimeoutError } from '../../src';
 import { PgCluster, pgClusterUnavailableReason } from '../helpers/pg-cluster';
-import { REQUIRE_DATABASES } from '../helpers/databases';
+import { describeMysql, MYSQL_URL, REQUIRE_DATABASES } from '../helpers/databases';
 import { closeFaultPools, faultPool, sleep } from './harness/fault-pools';
+import { TcpProxy } from './harness/tcp-proxy';
 
 const unavailable = pgClusterUnavailableReason();
 if (unavailable && !REQUIRE_DATABASES) console.log(`server-down faults: ${unavailable}; suite skipped`);
@@ -64,4 +65,37 @@ if (unavailable && !REQUIRE_DATABASES) console.log(`server-down faults: ${unavai
     await expect(pool.warmup()).resolves.toBeUndefined();
     expect(pool.stats().total).toBeGreaterThanOrEqual(2);
   }, 30_000);
+});
+
+describeMysql('database unreachable at start (MariaDB behind a proxy that refuses connections)', () => {
+  let proxy: TcpProxy;
+  beforeEach(async () => {
+    const target = new URL(MYSQL_URL);
+    proxy = await TcpProxy.start(target.hostname, Number(target.port || 3306));
+    await proxy.refuseNew();
+  });
+  afterEach(async () => {
+    await closeFaultPools();
+    await proxy.close();
+  });
+
+  it('rejects acquire with ECONNREFUSED as cause, fails warmup, backs off, and recovers when connections are accepted again', async () => {
+    const pool = faultPool(proxy.urlFor(MYSQL_URL), { min: 1, max: 4, acquireTimeoutMs: 600, connectTimeoutMs: 500 });
+    const err = await pool.acquire().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PoolTimeoutError);
+    expect((err as Error).cause).toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(pool.warmup()).rejects.toBeInstanceOf(ConnectionError);
+    const attemptsBefore = pool.connectAttempts;
+    await sleep(2000);
+    const perSecond = (pool.connectAttempts - attemptsBefore) / 2;
+    expect(perSecond).toBeLessThanOrEqual(3);
+
+    const waiting = pool.query<{ one: number }>('SELECT 1 AS one', [], { timeoutMs: 5000 });
+    await proxy.resume();
+    const upAt = Date.now();
+    await expect(waiting).resolves.toMatchObject({ rows: [{ one: 1 }] });
+    console.log(`[figure] MariaDB unreachable: ${perSecond.toFixed(1)} attempts/s while refused; first query ${Date.now() - upAt} ms after connections were accepted again`);
+    expect(Date.now() - upAt).toBeLessThan(1000);
+    expect(proxy.accepted).toBeGreaterThan(0);
+  });
 });

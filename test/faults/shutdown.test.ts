@@ -93,6 +93,17 @@ describe('installShutdownHooks', () => {
     }
   });
 
+  it('drains a pool made with createPool() too, not only the named pools of getPool()', async () => {
+    const result = await runChild(`
+      const { createPool, installShutdownHooks } = require(${JSON.stringify(entry)});
+      const pool = createPool({ url: 'file:' + ${JSON.stringify(join(dir, 'unnamed.db'))}, env: {}, profile: 'production', min: 2, max: 2 });
+      installShutdownHooks({ timeoutMs: 5000, onDrained: () => console.log(JSON.stringify({ closed: pool.isClosed, open: pool.stats().total })) });
+      pool.warmup().then(() => process.kill(process.pid, 'SIGTERM'));
+    `);
+    expect(JSON.parse(result.stdout.trim())).toEqual({ closed: true, open: 0 });
+    expect(result.signal).toBe('SIGTERM');
+  });
+
   it('lets the application handle the signal itself after the drain, when it has its own handler', async () => {
     const result = await runChild(`
       const { getPool, installShutdownHooks } = require(${JSON.stringify(entry)});

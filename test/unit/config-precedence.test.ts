@@ -137,6 +137,14 @@ describe('the workload', () => {
     expect(config.sources).toMatchObject({ max: 'workload', acquireTimeoutMs: 'workload', maxWaiting: 'workload', workload: 'env' });
   });
 
+  it("api's queue bound follows the final max, so a larger DB_POOL_MAX queues more callers", () => {
+    const config = resolveConfig({ ...base, env: { DB_WORKLOAD: 'api', DB_POOL_MAX: '40' } });
+    expect(config).toMatchObject({ max: 40, maxWaiting: 1000 });
+    expect(config.sources.maxWaiting).toBe('workload');
+    const explicit = resolveConfig({ ...base, env: { DB_WORKLOAD: 'api', DB_POOL_MAX: '40', DB_MAX_WAITING: '7' } });
+    expect(explicit.maxWaiting).toBe(7);
+  });
+
   it('worker waits patiently and raises the slow-query lines', () => {
     const config = resolveConfig({ ...base, env: { DB_WORKLOAD: 'worker' } });
     expect(config).toMatchObject({ max: 10, acquireTimeoutMs: 30_000, slowQueryMs: 5000, criticalQueryMs: 30_000 });

@@ -1,0 +1,32 @@
+import type { Pool } from './pool';
+
+/**
+ * Every pool createPool() made that is not closed yet, so closeAllPools() and the SIGTERM hooks
+ * drain them too, not only the named pools of getPool(): a service that calls createPool() and
+ * installShutdownHooks() expects its pool drained. Kept on globalThis, like the registry, so the
+ * ESM and CommonJS copies of the module see one set.
+ */
+const OPEN_POOLS_KEY = Symbol.for('lifeguard.openPools');
+
+type GlobalWithOpenPools = typeof globalThis & { [OPEN_POOLS_KEY]?: Set<Pool> };
+
+function openPoolSet(): Set<Pool> {
+  const holder = globalThis as GlobalWithOpenPools;
+  holder[OPEN_POOLS_KEY] ??= new Set();
+  return holder[OPEN_POOLS_KEY];
+}
+
+export function trackOpenPool(pool: Pool): void {
+  const set = openPoolSet();
+  // Closed pools are forgotten here rather than on close, so close() stays free of bookkeeping.
+  for (const known of set) if (known.isClosed) set.delete(known);
+  set.add(pool);
+}
+
+/** Takes every tracked pool out of the set and returns those still open. */
+export function takeOpenPools(): Pool[] {
+  const set = openPoolSet();
+  const open = [...set].filter((pool) => !pool.isClosed);
+  set.clear();
+  return open;
+}
