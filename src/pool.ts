@@ -8,7 +8,7 @@ import type { Logger, PoolOptions, ResolvedConfig } from './config/types';
 import { newConnection, retirementReason, type Connection, type DestroyReason } from './connection';
 import { Connector } from './connector';
 import { Engine } from './engine';
-import { ConnectionError, PoolClosedError, PoolQueueFullError, PoolTimeoutError, QueryTimeoutError } from './errors';
+import { ConnectionError, PoolClosedError, PoolQueueFullError, PoolTimeoutError } from './errors';
 import type { PoolEvents } from './events';
 import { checkHealth, type HealthReport } from './health';
 import { PooledConnection, runOnLease, type LeaseOwner } from './lease';
@@ -16,7 +16,8 @@ import type { MetricsTracker } from './metrics-tracker';
 import { defaultLogger } from './logger';
 import { PoolRecorder, type PoolStats } from './stats';
 import { runTransaction } from './transaction';
-import { UtilizationTracker } from './utilization';
+import { PoolAlarms } from './pool-alarms';
+import { clientStatementTimeoutMs, withQueryDeadline } from './query-deadline';
 import { isReadOnlySql, writerLaneFor, type WriterLane } from './writer-lane';
 import { Reader } from './reader';
 import { ReplicaSet } from './replicas';
@@ -25,9 +26,6 @@ import { trackOpenPool } from './open-pools';
 
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
 export const VALIDATION_SKIP_WINDOW_MS = 500;
-const SQL_IN_EVENTS_MAX = 200;
-/** How long past statementTimeoutMs the pool waits for the server's own cancellation before it gives up on the connection. */
-const STATEMENT_TIMEOUT_GRACE_MS = 1000;
 
 export interface AcquireOptions {
   signal?: AbortSignal;
@@ -50,7 +48,9 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   private readonly engine: Engine<unknown>;
   private readonly connector: Connector<unknown>;
   private readonly borrowed = new Set<Connection>();
-  private readonly utilization = new UtilizationTracker();
+  private readonly alarms: PoolAlarms;
+  /** When the pool gives up on a statement the server should have cancelled (0: never); see query-deadline.ts. */
+  private readonly statementDeadlineMs: number;
   private readonly lane: WriterLane | undefined;
   private readonly housekeeping: NodeJS.Timeout | undefined;
   /** close() was called: new calls are refused, calls made before it still run to the end. */
@@ -70,6 +70,8 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     this.config = resolveConfig(options);
     this.name = this.config.name;
     this.logger = options.logger ?? defaultLogger;
+    this.alarms = new PoolAlarms(this, this.config, this.recorder, this.logger);
+    this.statementDeadlineMs = clientStatementTimeoutMs(this.config.statementTimeoutMs);
     this.adapter = adapterFactoryFor(this.config.scheme)(this.config);
     this.lane = this.adapter.writerLaneKey ? writerLaneFor(this.adapter.writerLaneKey) : undefined;
     this.fleetCheck = new FleetCheck(this.config, this.adapter, this.logger);
@@ -369,71 +371,29 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     const started = performance.now();
     try {
       const running = this.adapter.query<R>(conn.raw, sql, params);
-      const limitMs = timeoutMs ?? this.clientStatementTimeoutMs;
-      return await (limitMs > 0 && !this.adapter.synchronous ? this.bounded(conn, running, limitMs) : running);
+      const limitMs = timeoutMs ?? this.statementDeadlineMs;
+      return await (limitMs > 0 && !this.adapter.synchronous ? withQueryDeadline(conn, running, limitMs) : running);
     } catch (err) {
       if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
       // Drivers echo connection strings in some errors; the caller gets the error without secrets.
       throw redactError(err, configSecrets(this.config));
     } finally {
-      this.recordQuery(conn, sql, performance.now() - started);
+      const durationMs = performance.now() - started;
+      this.recorder.query.record(durationMs);
+      this.tracker?.recordOperation(durationMs);
+      this.alarms.queryFinished(conn, sql, durationMs);
     }
   }
 
-  /**
-   * statementTimeoutMs is enforced by the server, which cancels the statement and keeps the
-   * connection. A server that stopped answering (a dropped network path) cancels nothing, so the
-   * pool gives up on its own a little later and destroys the connection: no caller and no slot
-   * waits forever on a silent socket. 0 when statementTimeoutMs is off.
-   */
-  private get clientStatementTimeoutMs(): number {
-    const { statementTimeoutMs } = this.config;
-    return statementTimeoutMs > 0 ? statementTimeoutMs + Math.min(statementTimeoutMs, STATEMENT_TIMEOUT_GRACE_MS) : 0;
-  }
-
   private boundedByStatementTimeout<T>(conn: Connection, running: Promise<T>): Promise<T> {
-    const limitMs = this.clientStatementTimeoutMs;
-    return limitMs > 0 && !this.adapter.synchronous ? this.bounded(conn, running, limitMs) : running;
-  }
-
-  private bounded<T>(conn: Connection, running: Promise<T>, timeoutMs: number): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        // The query may still be running on the server; the connection cannot be trusted again.
-        conn.broken ??= new QueryTimeoutError(timeoutMs);
-        reject(new QueryTimeoutError(timeoutMs));
-      }, timeoutMs);
-      running.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          reject(err);
-        },
-      );
-    });
-  }
-
-  private recordQuery(conn: Connection, sql: string, durationMs: number): void {
-    this.recorder.query.record(durationMs);
-    this.tracker?.recordOperation(durationMs);
-    const { slowQueryMs, criticalQueryMs } = this.config;
-    if (slowQueryMs <= 0 || durationMs < slowQueryMs) return;
-    const level = criticalQueryMs > 0 && durationMs >= criticalQueryMs ? 'critical' : 'warn';
-    const text = sql.length > SQL_IN_EVENTS_MAX ? `${sql.slice(0, SQL_IN_EVENTS_MAX)}…` : sql;
-    this.recorder.counters.slowQueries++;
-    const event = { pool: this.name, sql: text, durationMs: Math.round(durationMs), level, connectionId: conn.id } as const;
-    this.emit('slowQuery', event);
-    if (level === 'critical') this.logger.error(event, 'lifeguard: critical slow query');
-    else this.logger.warn(event, 'lifeguard: slow query');
+    const limitMs = this.statementDeadlineMs;
+    return limitMs > 0 && !this.adapter.synchronous ? withQueryDeadline(conn, running, limitMs) : running;
   }
 
   private async passesValidation(conn: Connection, remainingMs: number): Promise<boolean> {
     const limit = Math.min(remainingMs, this.config.connectTimeoutMs > 0 ? this.config.connectTimeoutMs : remainingMs);
     try {
-      await this.bounded(conn, this.adapter.validate(conn.raw), Number.isFinite(limit) ? Math.max(limit, 1) : 0x7fffffff);
+      await withQueryDeadline(conn, this.adapter.validate(conn.raw), Number.isFinite(limit) ? Math.max(limit, 1) : 0x7fffffff);
       return true;
     } catch (err) {
       this.recorder.counters.validationFailures++;
@@ -544,35 +504,12 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   }
 
   private trackUtilization(now: number): void {
-    const level = this.utilization.update(this.borrowed.size, this.config.max, this.engine.pending, now);
-    if (level === undefined) return;
-    const event = {
-      pool: this.name,
-      level,
-      utilization: this.borrowed.size / this.config.max,
-      active: this.borrowed.size,
-      max: this.config.max,
-      pending: this.engine.pending,
-    };
-    this.emit('utilization', event);
-    if (level === 'critical') this.logger.warn(event, 'lifeguard: pool utilization critical');
-    else this.logger.info(event, `lifeguard: pool utilization ${level}`);
+    this.alarms.usageChanged(this.borrowed.size, this.engine.pending, now);
   }
 
   private runHousekeeping(): void {
     this.engine.evictIdle();
-    const { leakDetectionMs } = this.config;
-    if (leakDetectionMs <= 0) return;
-    const now = Date.now();
-    for (const conn of this.borrowed) {
-      const heldMs = now - conn.borrowedAt;
-      if (conn.leakReported || heldMs < leakDetectionMs) continue;
-      conn.leakReported = true;
-      this.recorder.counters.leaks++;
-      const event = { pool: this.name, connectionId: conn.id, heldMs, stack: conn.acquiredBy };
-      this.emit('leak', event);
-      this.logger.warn(event, 'lifeguard: connection held longer than leakDetectionMs (possible leak)');
-    }
+    this.alarms.findLeaks(this.borrowed, Date.now());
   }
 
   /**

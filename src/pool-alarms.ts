@@ -1,0 +1,62 @@
+import type { EventEmitter } from 'eventemitter3';
+import type { Logger, ResolvedConfig } from './config/types';
+import type { Connection } from './connection';
+import type { PoolEvents } from './events';
+import type { PoolRecorder } from './stats';
+import { UtilizationTracker } from './utilization';
+
+const SQL_IN_EVENTS_MAX = 200;
+
+/**
+ * What a pool tells operators without being asked: slow queries, saturation and connections held
+ * too long. Each alarm is an event plus a log line; none of them changes what the pool does.
+ */
+export class PoolAlarms {
+  private readonly utilization = new UtilizationTracker();
+
+  constructor(
+    private readonly pool: EventEmitter<PoolEvents> & { readonly name: string },
+    private readonly config: ResolvedConfig,
+    private readonly recorder: PoolRecorder,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Above slowQueryMs a warning, above criticalQueryMs an error; the SQL truncated, never its parameters. */
+  queryFinished(conn: Connection, sql: string, durationMs: number): void {
+    const { slowQueryMs, criticalQueryMs } = this.config;
+    if (slowQueryMs <= 0 || durationMs < slowQueryMs) return;
+    const level = criticalQueryMs > 0 && durationMs >= criticalQueryMs ? 'critical' : 'warn';
+    const text = sql.length > SQL_IN_EVENTS_MAX ? `${sql.slice(0, SQL_IN_EVENTS_MAX)}…` : sql;
+    this.recorder.counters.slowQueries++;
+    const event = { pool: this.pool.name, sql: text, durationMs: Math.round(durationMs), level, connectionId: conn.id } as const;
+    this.pool.emit('slowQuery', event);
+    if (level === 'critical') this.logger.error(event, 'lifeguard: critical slow query');
+    else this.logger.warn(event, 'lifeguard: slow query');
+  }
+
+  /** Called on every acquire and release: reports a change of utilization level, with hysteresis. */
+  usageChanged(active: number, pending: number, now: number): void {
+    const { max } = this.config;
+    const level = this.utilization.update(active, max, pending, now);
+    if (level === undefined) return;
+    const event = { pool: this.pool.name, level, utilization: active / max, active, max, pending };
+    this.pool.emit('utilization', event);
+    if (level === 'critical') this.logger.warn(event, 'lifeguard: pool utilization critical');
+    else this.logger.info(event, `lifeguard: pool utilization ${level}`);
+  }
+
+  /** Reports, once per loan, each connection held longer than leakDetectionMs, with the stack that took it. */
+  findLeaks(borrowed: Iterable<Connection>, now: number): void {
+    const { leakDetectionMs } = this.config;
+    if (leakDetectionMs <= 0) return;
+    for (const conn of borrowed) {
+      const heldMs = now - conn.borrowedAt;
+      if (conn.leakReported || heldMs < leakDetectionMs) continue;
+      conn.leakReported = true;
+      this.recorder.counters.leaks++;
+      const event = { pool: this.pool.name, connectionId: conn.id, heldMs, stack: conn.acquiredBy };
+      this.pool.emit('leak', event);
+      this.logger.warn(event, 'lifeguard: connection held longer than leakDetectionMs (possible leak)');
+    }
+  }
+}

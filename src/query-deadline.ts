@@ -1,0 +1,39 @@
+import type { Connection } from './connection';
+import { QueryTimeoutError } from './errors';
+
+/** How long past statementTimeoutMs the pool waits for the server's own cancellation before it gives up on the connection. */
+const STATEMENT_TIMEOUT_GRACE_MS = 1000;
+
+/**
+ * statementTimeoutMs is enforced by the server, which cancels the statement and keeps the
+ * connection. A server that stopped answering (a dropped network path) cancels nothing, so the
+ * pool gives up on its own a little later and destroys the connection: no caller and no slot
+ * waits forever on a silent socket. 0 when statementTimeoutMs is off.
+ */
+export function clientStatementTimeoutMs(statementTimeoutMs: number): number {
+  return statementTimeoutMs > 0 ? statementTimeoutMs + Math.min(statementTimeoutMs, STATEMENT_TIMEOUT_GRACE_MS) : 0;
+}
+
+/**
+ * Rejects with QueryTimeoutError when `running` has not settled within timeoutMs, and marks the
+ * connection broken: the statement may still be running on the server, so the connection cannot
+ * be trusted with another one.
+ */
+export function withQueryDeadline<T>(conn: Connection, running: Promise<T>, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      conn.broken ??= new QueryTimeoutError(timeoutMs);
+      reject(new QueryTimeoutError(timeoutMs));
+    }, timeoutMs);
+    running.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
