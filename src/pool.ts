@@ -496,7 +496,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   }
 
   private timeoutError(waitedMs: number, pending: number): PoolTimeoutError {
-    const error = new PoolTimeoutError(this.name, waitedMs, pending, this.connector.gate.consecutiveFailures > 0 ? this.connector.lastError : undefined);
+    const error = new PoolTimeoutError(this.name, waitedMs, pending, this.connectFailure);
     this.recorder.counters.acquireTimeouts++;
     this.recorder.lastTimeoutAt = Date.now();
     this.emit('acquireTimeout', { pool: this.name, waitedMs, pending, error });
