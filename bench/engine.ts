@@ -11,21 +11,12 @@ import { Registry } from 'prom-client';
 import { createPool, registerAdapter, registerPoolMetrics, silentLogger, type Adapter, type Pool } from '../src';
 import { compare, type Candidate, type Plan } from './harness';
 import { report } from './report';
+import { noopAdapter } from './noop-adapter';
+
+const noop = noopAdapter('noop');
 
 const MAX = 10;
 const LIFEGUARD = 'lifeguard (production defaults)';
-
-const noopAdapter: Adapter<object> = {
-  name: 'noop',
-  connect: async () => ({}),
-  validate: async () => undefined,
-  query: async () => ({ rows: [], rowCount: 0 }),
-  begin: async () => undefined,
-  commit: async () => undefined,
-  rollback: async () => undefined,
-  close: async () => undefined,
-  isBroken: () => false,
-};
 
 /** What pg-pool needs of a client class, doing no I/O. */
 class NoopPgClient extends EventEmitter {
@@ -40,7 +31,7 @@ class NoopPgClient extends EventEmitter {
 }
 
 export async function benchEngine(plan: Plan): Promise<void> {
-  registerAdapter('noop', () => noopAdapter as Adapter<unknown>);
+  registerAdapter('noop', () => noop as Adapter<unknown>);
   let lifeguard: Pool | undefined;
   let gp: genericPool.Pool<object> | undefined;
   let tarn: TarnPool<object> | undefined;

@@ -8,6 +8,9 @@ import { Registry } from 'prom-client';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { createPool, registerAdapter, registerPoolMetrics, registerPoolOtelMetrics, silentLogger, type Adapter, type Pool } from '../src';
 import { compare, median, printTable, type Candidate, type Plan } from './harness';
+import { noopAdapter } from './noop-adapter';
+
+const noopMetrics = noopAdapter('noop-metrics');
 
 const MAX = 10;
 
@@ -17,18 +20,6 @@ class IdleReader extends MetricReader {
   protected async onShutdown(): Promise<void> {}
 }
 const CALLERS = 16;
-
-const noopAdapter: Adapter<object> = {
-  name: 'noop-metrics',
-  connect: async () => ({}),
-  validate: async () => undefined,
-  query: async () => ({ rows: [], rowCount: 0 }),
-  begin: async () => undefined,
-  commit: async () => undefined,
-  rollback: async () => undefined,
-  close: async () => undefined,
-  isBroken: () => false,
-};
 
 function candidate(name: string, instrument: (pool: Pool) => void): Candidate {
   let pool: Pool | undefined;
@@ -45,7 +36,7 @@ function candidate(name: string, instrument: (pool: Pool) => void): Candidate {
 }
 
 export async function benchMetrics(plan: Plan): Promise<void> {
-  registerAdapter('noopmetrics', () => noopAdapter as Adapter<unknown>);
+  registerAdapter('noopmetrics', () => noopMetrics as Adapter<unknown>);
   const provider = new MeterProvider({ readers: [new IdleReader()] });
   const baseline = 'no metrics';
   const comparison = await compare(

@@ -4,21 +4,12 @@
  * npm run build && node dist/bench/stats-cost.js
  */
 import { createPool, registerAdapter, silentLogger, type Adapter } from '../src';
+import { noopAdapter } from './noop-adapter';
 
-const noop: Adapter<object> = {
-  name: 'noop-stats',
-  connect: async () => ({}),
-  validate: async () => undefined,
-  query: async () => ({ rows: [], rowCount: 0 }),
-  begin: async () => undefined,
-  commit: async () => undefined,
-  rollback: async () => undefined,
-  close: async () => undefined,
-  isBroken: () => false,
-};
+const noopStats = noopAdapter('noop-stats');
 
 async function main(): Promise<void> {
-  registerAdapter('noopstats', () => noop as Adapter<unknown>);
+  registerAdapter('noopstats', () => noopStats as Adapter<unknown>);
   const pool = createPool({ name: 'stats-cost', url: 'noopstats://x', env: {}, profile: 'production', max: 10, logger: silentLogger });
   for (let i = 0; i < 5000; i++) await pool.query('select 1');
   for (let i = 0; i < 200; i++) pool.stats();
