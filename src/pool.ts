@@ -5,7 +5,7 @@ import { resolveConfig } from './config';
 import { configSecrets } from './config/secrets';
 import { redactError } from './secret';
 import type { Logger, PoolOptions, ResolvedConfig } from './config/types';
-import { newConnection, retirementReason, type Connection, type DestroyReason } from './connection';
+import { retirementReason, type Connection } from './connection';
 import { Connector } from './connector';
 import { Engine } from './engine';
 import { ConnectionError, PoolClosedError, PoolQueueFullError, PoolTimeoutError } from './errors';
@@ -22,6 +22,7 @@ import { isReadOnlySql, writerLaneFor, type WriterLane } from './writer-lane';
 import { Reader } from './reader';
 import { ReplicaSet } from './replicas';
 import { FleetCheck } from './fleet-check';
+import { ConnectionLifecycle } from './connection-lifecycle';
 import { trackOpenPool } from './open-pools';
 
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
@@ -63,7 +64,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   private onDrained: (() => void) | undefined;
   private readonly replicas: ReplicaSet | undefined;
   private readonly readView: Reader;
-  private readonly fleetCheck: FleetCheck;
+  private readonly lifecycle: ConnectionLifecycle;
 
   constructor(options: PoolOptions = {}) {
     super();
@@ -74,19 +75,21 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     this.statementDeadlineMs = clientStatementTimeoutMs(this.config.statementTimeoutMs);
     this.adapter = adapterFactoryFor(this.config.scheme)(this.config);
     this.lane = this.adapter.writerLaneKey ? writerLaneFor(this.adapter.writerLaneKey) : undefined;
-    this.fleetCheck = new FleetCheck(this.config, this.adapter, this.logger);
     this.connector = new Connector(this.adapter, {
       poolName: this.name,
       maskedUrl: this.config.url,
       connectTimeoutMs: this.config.connectTimeoutMs,
       secrets: configSecrets(this.config),
     });
+    const fleetCheck = new FleetCheck(this.config, this.adapter, this.logger);
+    const lifecycle = new ConnectionLifecycle(this, this.config, this.adapter, this.connector, fleetCheck, this.recorder, this.logger, () => this.engine.evictIdle());
+    this.lifecycle = lifecycle;
     this.engine = new Engine(
       {
-        create: () => this.openConnection(),
-        destroy: (conn) => this.closeConnection(conn),
-        onCreateError: (err) => this.onCreateError(err),
-        idleEvictionReason: (conn, total, now) => this.idleEvictionReason(conn, total, now),
+        create: () => lifecycle.openConnection(),
+        destroy: (conn) => lifecycle.closeConnection(conn),
+        onCreateError: (err) => lifecycle.onCreateError(err),
+        idleEvictionReason: (conn, total, now) => lifecycle.idleEvictionReason(conn, total, now),
         timeoutError: (waitedMs, pending) => this.timeoutError(waitedMs, pending),
       },
       { min: this.config.min, max: this.config.max },
@@ -410,7 +413,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     } catch (err) {
       conn.broken ??= err;
       this.engine.retire(conn, 'transaction');
-      this.reportError(err, 'rollback on release');
+      this.lifecycle.reportError(err, 'rollback on release');
     }
   }
 
@@ -432,67 +435,6 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       lease: (conn: Connection) => new PooledConnection(this, conn, true),
       bounded: <T>(conn: Connection, running: Promise<T>) => this.boundedByStatementTimeout(conn, running),
     };
-  }
-
-  // ---- connections ------------------------------------------------------------------------
-
-  private async openConnection(): Promise<Connection> {
-    const started = performance.now();
-    const raw = await this.connector.open();
-    const conn = newConnection(raw, this.config.maxLifetimeMs);
-    this.adapter.onIdleError?.(raw, (err) => {
-      conn.broken ??= err;
-      // An idle connection that broke goes now, not when someone next asks for it.
-      if (conn.borrowedAt === 0) this.engine.evictIdle();
-      this.reportError(err, 'idle connection');
-    });
-    const durationMs = performance.now() - started;
-    this.recorder.counters.created++;
-    this.recorder.connect.record(durationMs);
-    this.tracker?.recordCreate(durationMs);
-    this.emit('connect', { pool: this.name, connectionId: conn.id, durationMs });
-    // Not awaited: the check must never hold a connection back from callers (a server that stops
-    // answering would keep it from them). Drivers queue commands per connection, so the caller's
-    // first query simply runs after this one.
-    void this.fleetCheck.afterConnect(raw);
-    return conn;
-  }
-
-  private async closeConnection(conn: Connection): Promise<void> {
-    const reason: DestroyReason = conn.destroyReason ?? 'broken';
-    this.recorder.counters.destroyed[reason]++;
-    const error = conn.broken instanceof Error ? conn.broken : undefined;
-    this.emit('destroy', { pool: this.name, connectionId: conn.id, reason, ...(error ? { error } : {}) });
-    try {
-      await this.adapter.close(conn.raw);
-    } catch (err) {
-      // Closing a dead connection fails as often as not; it is gone either way.
-      this.logger.debug({ pool: this.name, connectionId: conn.id, err: err instanceof Error ? err.message : String(err) }, 'lifeguard: close failed');
-    }
-  }
-
-  /** A failure the pool handled on its own, in the background: told to listeners, never thrown. */
-  private reportError(err: unknown, context: string): void {
-    const error = redactError(err instanceof Error ? err : new Error(String(err)), configSecrets(this.config));
-    this.emit('error', { pool: this.name, error, context });
-    this.logger.debug({ pool: this.name, context, err: error.message }, 'lifeguard: background error handled');
-  }
-
-  private onCreateError(err: unknown): void {
-    if (this.stopped) return;
-    this.recorder.counters.createErrors++;
-    const error = err instanceof Error ? err : new ConnectionError(String(err));
-    const { attempts, consecutiveFailures } = this.connector.gate;
-    this.emit('createError', { pool: this.name, error, attempt: attempts, consecutiveFailures });
-    if (consecutiveFailures === 1) this.logger.warn({ pool: this.name, err: error.message }, 'lifeguard: cannot connect, retrying with backoff');
-  }
-
-  private idleEvictionReason(conn: Connection, total: number, now: number): DestroyReason | undefined {
-    const retire = retirementReason(conn, this.config.maxUses, now);
-    if (retire !== undefined) return retire;
-    const { idleTimeoutMs, min } = this.config;
-    if (idleTimeoutMs > 0 && total > min && now - conn.lastUsedAt >= idleTimeoutMs) return 'idle';
-    return undefined;
   }
 
   private timeoutError(waitedMs: number, pending: number): PoolTimeoutError {
@@ -532,7 +474,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     }
     this.stopped = true;
     this.engine.stopCreating();
-    this.connector.stop();
+    this.lifecycle.stop();
     if (this.housekeeping) clearInterval(this.housekeeping);
     this.engine.rejectWaiters(new PoolClosedError(this.name));
     for (const conn of [...this.borrowed]) {
