@@ -6,7 +6,7 @@ import { newConnection, retirementReason, type Connection, type DestroyReason } 
 import type { Connector } from './connector';
 import { ConnectionError } from './errors';
 import type { PoolEvents } from './events';
-import type { FleetCheck } from './fleet-check';
+import { FleetCheck } from './fleet-check';
 import type { MetricsTracker } from './metrics-tracker';
 import { redactError } from './secret';
 import type { PoolRecorder } from './stats';
@@ -19,23 +19,27 @@ export interface LifecycleOwner extends EventEmitter<PoolEvents> {
 
 /**
  * What happens to a connection outside the acquire/release path: opened, closed, failing to
- * open, or judged by the idle evictor. The Engine calls these hooks; the pool never does.
+ * open, or judged by the idle evictor. The Engine calls these hooks; the pool only reports its
+ * own background failures here and stops the lifecycle when its drain is over.
  */
 export class ConnectionLifecycle {
   /** The drain is over: create failures from now on are the pool closing, not news. */
   private stopped = false;
+  /** Once per pool, on its first connection: does max × instances fit the server? */
+  private readonly fleetCheck: FleetCheck;
 
   constructor(
     private readonly owner: LifecycleOwner,
     private readonly config: ResolvedConfig,
     private readonly adapter: Adapter<unknown>,
     private readonly connector: Connector<unknown>,
-    private readonly fleetCheck: FleetCheck,
     private readonly recorder: PoolRecorder,
     private readonly logger: Logger,
     /** Sends broken idle connections away now (the engine's evictor). */
     private readonly evictIdle: () => void,
-  ) {}
+  ) {
+    this.fleetCheck = new FleetCheck(config, adapter, logger);
+  }
 
   async openConnection(): Promise<Connection> {
     const started = performance.now();

@@ -21,7 +21,6 @@ import { clientStatementTimeoutMs, withQueryDeadline } from './query-deadline';
 import { isReadOnlySql, writerLaneFor, type WriterLane } from './writer-lane';
 import { Reader } from './reader';
 import { ReplicaSet } from './replicas';
-import { FleetCheck } from './fleet-check';
 import { ConnectionLifecycle } from './connection-lifecycle';
 import { trackOpenPool } from './open-pools';
 
@@ -81,8 +80,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       connectTimeoutMs: this.config.connectTimeoutMs,
       secrets: configSecrets(this.config),
     });
-    const fleetCheck = new FleetCheck(this.config, this.adapter, this.logger);
-    const lifecycle = new ConnectionLifecycle(this, this.config, this.adapter, this.connector, fleetCheck, this.recorder, this.logger, () => this.engine.evictIdle());
+    const lifecycle = new ConnectionLifecycle(this, this.config, this.adapter, this.connector, this.recorder, this.logger, () => this.engine.evictIdle());
     this.lifecycle = lifecycle;
     this.engine = new Engine(
       {
