@@ -4,12 +4,10 @@
  */
 import knex, { type Knex } from 'knex';
 import * as mysql from 'mysql2/promise';
-import type { Pool } from '../src';
 import { skipLine, type Candidate, type Plan } from './harness';
-import { INDEXED_ROWS, randomRowId, runServerSuite, SERVER_MAX, type CandidateFactory, type Statement } from './server-suite';
-import { hasAdapter, PRODUCTION_NOTE, MYSQL_URL, productionPool, reachable, uniqueName } from './servers';
+import { INDEXED_ROWS, LIFEGUARD, lifeguardCandidate, randomRowId, runServerSuite, SERVER_MAX, type CandidateFactory, type Statement } from './server-suite';
+import { hasAdapter, PRODUCTION_NOTE, MYSQL_URL, reachable, uniqueName } from './servers';
 
-const LIFEGUARD = 'lifeguard (production defaults)';
 const MYSQL2_POOL = 'mysql2 pool';
 const NO_POOL = 'no pool (10 dedicated connections)';
 
@@ -28,7 +26,7 @@ export async function benchMysql(plan: Plan): Promise<void> {
       { label: 'one indexed row', sql: `SELECT id, name, score FROM ${table} WHERE id = ?`, params: () => [randomRowId()] },
     ];
     const factories = [noPoolCandidate, mysql2PoolCandidate, knexCandidate];
-    if (await hasAdapter(MYSQL_URL)) factories.unshift(lifeguardCandidate);
+    if (await hasAdapter(MYSQL_URL)) factories.unshift(lifeguardCandidate(MYSQL_URL));
     else console.log('\n(lifeguard has no mysql adapter in this build: its rows are left out)');
     console.log(`\nlifeguard: ${PRODUCTION_NOTE}`);
     await runServerSuite('MariaDB', statements, factories, MYSQL2_POOL, [{ candidate: LIFEGUARD, anchor: MYSQL2_POOL, callers: 64, atLeast: 1.1 }], plan);
@@ -37,18 +35,6 @@ export async function benchMysql(plan: Plan): Promise<void> {
     await admin.end();
   }
 }
-
-const lifeguardCandidate: CandidateFactory = (statement) => {
-  let pool: Pool | undefined;
-  return {
-    name: LIFEGUARD,
-    setup: async () => {
-      pool = await productionPool(MYSQL_URL, uniqueName('lg_bench_lifeguard'), SERVER_MAX);
-    },
-    op: () => pool!.query(statement.sql, statement.params?.()),
-    teardown: () => pool!.close(),
-  };
-};
 
 const mysql2PoolCandidate: CandidateFactory = (statement) => {
   let pool: mysql.Pool | undefined;

@@ -5,13 +5,11 @@
  */
 import knex, { type Knex } from 'knex';
 import { Client, Pool as PgPool } from 'pg';
-import type { Pool } from '../src';
 import type { Candidate, Plan } from './harness';
 import { skipLine } from './harness';
-import { INDEXED_ROWS, randomRowId, runServerSuite, SERVER_MAX, type CandidateFactory, type Statement } from './server-suite';
-import { hasAdapter, PRODUCTION_NOTE, POSTGRES_URL, productionPool, reachable, uniqueName } from './servers';
+import { INDEXED_ROWS, LIFEGUARD, lifeguardCandidate, randomRowId, runServerSuite, SERVER_MAX, type CandidateFactory, type Statement } from './server-suite';
+import { hasAdapter, PRODUCTION_NOTE, POSTGRES_URL, reachable, uniqueName } from './servers';
 
-export const LIFEGUARD = 'lifeguard (production defaults)';
 export const PG_POOL = 'pg.Pool';
 export const NO_POOL = 'no pool (10 dedicated clients)';
 
@@ -29,7 +27,7 @@ export async function benchPostgres(plan: Plan): Promise<void> {
       { label: 'one indexed row', sql: `SELECT id, name, score FROM ${table} WHERE id = $1`, params: () => [randomRowId()] },
     ];
     const factories = [noPoolCandidate, pgPoolCandidate, knexCandidate];
-    if (await hasAdapter(POSTGRES_URL)) factories.unshift(lifeguardCandidate);
+    if (await hasAdapter(POSTGRES_URL)) factories.unshift(lifeguardCandidate(POSTGRES_URL));
     else console.log('\n(lifeguard has no postgres adapter in this build: its rows are left out)');
     console.log(`\nlifeguard: ${PRODUCTION_NOTE}`);
     await runServerSuite('PostgreSQL', statements, factories, PG_POOL, [
@@ -41,18 +39,6 @@ export async function benchPostgres(plan: Plan): Promise<void> {
     await admin.end();
   }
 }
-
-const lifeguardCandidate: CandidateFactory = (statement) => {
-  let pool: Pool | undefined;
-  return {
-    name: LIFEGUARD,
-    setup: async () => {
-      pool = await productionPool(POSTGRES_URL, uniqueName('lg_bench_lifeguard'), SERVER_MAX);
-    },
-    op: () => pool!.query(statement.sql, statement.params?.()),
-    teardown: () => pool!.close(),
-  };
-};
 
 const pgPoolCandidate: CandidateFactory = (statement) => {
   let pool: PgPool | undefined;

@@ -3,8 +3,10 @@
  * several concurrencies over max 10 connections, lifeguard against the driver's own pool, knex and
  * the no-pool limit, with the targets checked on the printed medians.
  */
+import type { Pool } from '../src';
 import { compare, type Candidate, type Comparison, type Plan } from './harness';
 import { report, type Target } from './report';
+import { productionPool, uniqueName } from './servers';
 
 export const SERVER_MAX = 10;
 export const SERVER_CONCURRENCIES = [1, 16, 64, 256];
@@ -19,6 +21,24 @@ export interface Statement {
 
 /** A bench candidate for one statement, or undefined when it cannot run in this build. */
 export type CandidateFactory = (statement: Statement) => Candidate | undefined;
+
+/** lifeguard's row in every server table. */
+export const LIFEGUARD = 'lifeguard (production defaults)';
+
+/** lifeguard over `url` with its production defaults and metrics on, opened only for its own measurement. */
+export const lifeguardCandidate =
+  (url: string): CandidateFactory =>
+  (statement) => {
+    let pool: Pool | undefined;
+    return {
+      name: LIFEGUARD,
+      setup: async () => {
+        pool = await productionPool(url, uniqueName('lg_bench_lifeguard'), SERVER_MAX);
+      },
+      op: () => pool!.query(statement.sql, statement.params?.()),
+      teardown: () => pool!.close(),
+    };
+  };
 
 export const randomRowId = () => 1 + Math.floor(Math.random() * INDEXED_ROWS);
 
