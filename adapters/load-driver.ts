@@ -1,5 +1,5 @@
-import { DriverMissingError } from '../src/errors';
-import { isMissingPackage } from '../src/optional-package';
+import { DriverMissingError } from '../src/shared/errors';
+import { isMissingPackage } from '../src/shared/optional-package';
 
 /**
  * Loads a driver package the first time a URL needs it. Drivers are optional peer dependencies:

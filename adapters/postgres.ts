@@ -6,7 +6,7 @@ import { isBrokenPostgresError, isRetryablePostgresError, serverRefusedTls, serv
 import { parseServerUrl } from './server-url';
 import { connectByTlsPlan, readTlsFiles, tlsPlanFor } from './tls';
 import { postgresBeginSql } from './transaction-sql';
-import { TransactionRolledBackError } from '../src/errors';
+import { TransactionRolledBackError } from '../src/shared/errors';
 
 /**
  * PostgreSQL through `pg`. One lifeguard connection is one `pg.Client`, and `lease.raw` is that

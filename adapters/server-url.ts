@@ -1,4 +1,4 @@
-import { ConfigError } from '../src/errors';
+import { ConfigError } from '../src/shared/errors';
 
 /** The parts of a `scheme://user:password@host:port/database?params` URL a server driver needs. */
 export interface ServerTarget {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ConfigError } from '../src/errors';
+import { ConfigError } from '../src/shared/errors';
 
 export interface SqliteTarget {
   /** The absolute path, or ':memory:'. */

@@ -4,7 +4,7 @@ import { loadDriver } from './load-driver';
 import { errorCode } from './server-url';
 import { parseSqliteUrl } from './sqlite-url';
 import { isolationSql } from './transaction-sql';
-import { ConfigError } from '../src/errors';
+import { ConfigError } from '../src/shared/errors';
 
 /**
  * SQLite through `better-sqlite3`. One lifeguard connection is one Database handle, and

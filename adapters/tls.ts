@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { SslMode } from '../src/config/types';
-import { ConfigError } from '../src/errors';
+import { ConfigError } from '../src/shared/errors';
 
 /**
  * TLS for the server adapters (pg, mysql2), from the libpq-style `sslMode` onto Node's own TLS

@@ -1,5 +1,5 @@
 import type { TransactionOptions } from './contract';
-import { ConfigError } from '../src/errors';
+import { ConfigError } from '../src/shared/errors';
 
 const ISOLATION_LEVELS = new Set(['read uncommitted', 'read committed', 'repeatable read', 'serializable']);
 

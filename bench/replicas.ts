@@ -5,7 +5,7 @@
  * the server. Anchor: the primary path.
  */
 import { createPool, type Pool } from '../src';
-import { silentLogger } from '../src/logger';
+import { silentLogger } from '../src/shared/logger';
 import { compare, printTable, skipLine, type Candidate, type Plan } from './harness';
 import { POSTGRES_URL, reachable, uniqueName } from './servers';
 

@@ -2,8 +2,8 @@
  * A closed-loop load: `concurrency` callers, each running one operation after another until the
  * duration is up. The bench command and the demo both drive a pool with it and report the same way.
  */
-import type { Pool } from '../pool';
-import type { Percentiles } from '../sample-window';
+import type { Pool } from '../pool/pool';
+import type { Percentiles } from '../pool/sample-window';
 
 export interface LoadProgress {
   elapsedMs: number;

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { ConfigError, LifeguardError } from '../errors';
+import { ConfigError, LifeguardError } from '../shared/errors';
 import { registerBenchCommand } from './bench-command';
 import { registerCheckCommand } from './check-command';
 import { registerConfigCommand } from './config-command';

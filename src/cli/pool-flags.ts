@@ -4,7 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import type { PoolOptions, Profile, ResolvedConfig, Workload } from '../config/types';
-import { silentLogger } from '../logger';
+import { silentLogger } from '../shared/logger';
 import { durationMs, wholeNumber } from './arguments';
 
 /** So the server lists the CLI's connections under a name an operator recognises. */

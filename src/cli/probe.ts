@@ -3,11 +3,11 @@
  * the server's version and connection limits through the adapter's serverInfo.
  */
 import type { ServerInfo } from '../../adapters/contract';
-import type { HealthReport } from '../health';
-import { createPool, type Pool } from '../pool';
+import type { HealthReport } from '../pool/health-check';
+import { createPool, type Pool } from '../pool/pool';
 import { resolveConfig } from '../config';
 import type { PoolOptions } from '../config/types';
-import { fleetBudget, fleetWarning, type FleetBudget } from '../sizing';
+import { fleetBudget, fleetWarning, type FleetBudget } from '../sizing/sizing';
 
 /** Open connections at or above this share of the server's limit are worth a warning. */
 const NEAR_LIMIT = 0.8;

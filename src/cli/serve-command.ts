@@ -5,9 +5,9 @@
  * answers the sidecar.
  */
 import type { Command } from 'commander';
-import { createPool, type Pool } from '../pool';
-import { ConfigError } from '../errors';
-import { Secret } from '../secret';
+import { createPool, type Pool } from '../pool/pool';
+import { ConfigError } from '../shared/errors';
+import { Secret } from '../shared/secret';
 import { wholeNumber } from './arguments';
 import { EXIT, type ExitCode } from './exit-codes';
 import { addPoolFlags, poolOptionsFrom, type PoolFlags } from './pool-flags';

@@ -5,11 +5,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type * as PromClient from 'prom-client';
-import { healthHandler } from '../health-handler';
-import { registerPoolMetrics } from '../metrics';
-import { loadOptionalPackage } from '../optional-package';
-import type { Pool } from '../pool';
-import type { Secret } from '../secret';
+import { healthHandler } from '../observability/health-handler';
+import { registerPoolMetrics } from '../observability/prometheus';
+import { loadOptionalPackage } from '../shared/optional-package';
+import type { Pool } from '../pool/pool';
+import type { Secret } from '../shared/secret';
 
 /** How long a request in flight may finish after a stop signal. */
 const STOP_GRACE_MS = 2000;

@@ -4,8 +4,8 @@
  */
 import { Option, type Command } from 'commander';
 import { resolveConfig } from '../config';
-import { ConfigError, ConnectionError } from '../errors';
-import { recommendPoolSize, type SizingAdvice, type SizingInput } from '../sizing';
+import { ConfigError, ConnectionError } from '../shared/errors';
+import { recommendPoolSize, type SizingAdvice, type SizingInput } from '../sizing/sizing';
 import { durationMs, positiveNumber, wholeNumber } from './arguments';
 import { EXIT, type ExitCode } from './exit-codes';
 import { printJson, printLines } from './output';

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors';
+import { ConfigError } from '../shared/errors';
 import { SSL_MODES, type ValueKind } from './options';
 import type { SslMode } from './types';
 

@@ -1,10 +1,10 @@
-import { ConfigError } from '../errors';
-import { Secret, maskUrl } from '../secret';
+import { ConfigError } from '../shared/errors';
+import { Secret, maskUrl } from '../shared/secret';
 import { SETTINGS, type SettingSpec, type VariableName } from './options';
 import { checkOptionValue, parseValue, type ParsedValue } from './parse';
 import { API_WAITERS_PER_CONNECTION, DEFAULTS, PROFILES, PROFILE_NAMES, WORKLOADS, WORKLOAD_NAMES, profileFromNodeEnv } from './profiles';
 import type { ConfigSource, PoolOptions, PoolSettings, Profile, ResolvedConfig, Workload } from './types';
-import { printSafe } from './secrets';
+import { printSafe } from './config-secrets';
 import { driverUrl, splitUrl } from './url';
 
 type Env = Record<string, string | undefined>;

@@ -1,4 +1,4 @@
-import type { Secret } from '../secret';
+import type { Secret } from '../shared/secret';
 
 export type Profile = 'development' | 'test' | 'staging' | 'production';
 export type Workload = 'api' | 'worker' | 'scheduler';

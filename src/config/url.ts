@@ -1,5 +1,5 @@
-import { ConfigError } from '../errors';
-import { maskUrl } from '../secret';
+import { ConfigError } from '../shared/errors';
+import { maskUrl } from '../shared/secret';
 
 /** Schemes whose URLs name a server: they must parse as URLs with a host. */
 const NETWORK_SCHEMES = new Set(['postgres', 'postgresql', 'mysql', 'mariadb', 'libsql', 'http', 'https', 'ws', 'wss']);

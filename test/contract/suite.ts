@@ -1,5 +1,5 @@
 import { createPool, PoolClosedError, type Pool, type PoolOptions, type PooledConnection } from '../../src';
-import { silentLogger } from '../../src/logger';
+import { silentLogger } from '../../src/shared/logger';
 import { uniqueName } from '../helpers/databases';
 import { eventually, type ContractTarget, type KnownConnection } from './target';
 

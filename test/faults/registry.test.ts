@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { closeAllPools, createPool, getPool, registeredPools } from '../../src';
-import { silentLogger } from '../../src/logger';
+import { silentLogger } from '../../src/shared/logger';
 
 const root = resolve(__dirname, '../..');
 const cjsEntry = join(root, 'dist/src/index.js');

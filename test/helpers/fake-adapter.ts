@@ -1,5 +1,5 @@
 import type { Adapter, QueryResult } from '../../adapters/contract';
-import { registerAdapter } from '../../adapters/registry';
+import { registerAdapter } from '../../adapters/scheme-registry';
 
 export interface FakeRaw {
   id: number;

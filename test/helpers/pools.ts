@@ -1,6 +1,6 @@
 import { createPool, type Pool } from '../../src';
 import type { PoolOptions } from '../../src/config/types';
-import { silentLogger } from '../../src/logger';
+import { silentLogger } from '../../src/shared/logger';
 import { fakeDatabase, type FakeDatabase } from './fake-adapter';
 
 const open: Pool[] = [];

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPool, healthHandler, type Pool } from '../../src';
-import { silentLogger } from '../../src/logger';
+import { silentLogger } from '../../src/shared/logger';
 import { fakeDatabase } from '../helpers/fake-adapter';
 
 const PASSWORD = 'hunter2-Sup3rS3cret';

@@ -2,7 +2,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { createPool, healthHandler, registerPoolMetrics, type Pool } from '../../src';
-import { silentLogger } from '../../src/logger';
+import { silentLogger } from '../../src/shared/logger';
 import { POSTGRES_URL, describePostgres, uniqueName } from '../helpers/databases';
 
 const PASSWORD = 'pg-Secr3t-pa55word';

@@ -7,8 +7,8 @@
 import { inspect } from 'node:util';
 import * as path from 'node:path';
 import { createPool, type Pool } from '../../src';
-import { PoolTimeoutError } from '../../src/errors';
-import { silentLogger } from '../../src/logger';
+import { PoolTimeoutError } from '../../src/shared/errors';
+import { silentLogger } from '../../src/shared/logger';
 import { describeLibsqlUrl } from '../../adapters/libsql';
 
 const TOKEN = 'libsql-token-4f7a9c';

@@ -1,8 +1,8 @@
 import * as net from 'node:net';
 import { createConnection, type Connection } from 'mysql2';
 import { createPool, type Pool, type PoolOptions } from '../../src';
-import { ConnectionError, PoolTimeoutError } from '../../src/errors';
-import { silentLogger } from '../../src/logger';
+import { ConnectionError, PoolTimeoutError } from '../../src/shared/errors';
+import { silentLogger } from '../../src/shared/logger';
 import { MYSQL_URL, describeMysql, uniqueName } from '../helpers/databases';
 
 const pools: Pool[] = [];

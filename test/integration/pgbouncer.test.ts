@@ -3,7 +3,7 @@
  * PgBouncer is the test's own (own port, own config in a temp dir) and is stopped at the end.
  */
 import { createPool, type Pool, type PoolOptions } from '../../src';
-import { silentLogger } from '../../src/logger';
+import { silentLogger } from '../../src/shared/logger';
 import { describePostgres, POSTGRES_URL, REQUIRE_DATABASES, uniqueName } from '../helpers/databases';
 import { PgBouncer, pgbouncerBinary } from '../helpers/pgbouncer';
 

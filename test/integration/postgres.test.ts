@@ -1,8 +1,8 @@
 import * as net from 'node:net';
 import { Client } from 'pg';
 import { createPool, type Pool, type PoolOptions } from '../../src';
-import { ConnectionError, PoolTimeoutError, TransactionRolledBackError } from '../../src/errors';
-import { silentLogger } from '../../src/logger';
+import { ConnectionError, PoolTimeoutError, TransactionRolledBackError } from '../../src/shared/errors';
+import { silentLogger } from '../../src/shared/logger';
 import { POSTGRES_URL, describePostgres, uniqueName } from '../helpers/databases';
 
 const pools: Pool[] = [];

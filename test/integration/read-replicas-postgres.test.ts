@@ -4,7 +4,7 @@
  * and started again; the shared server on 5432 is not involved.
  */
 import { createPool, type Pool } from '../../src';
-import { silentLogger } from '../../src/logger';
+import { silentLogger } from '../../src/shared/logger';
 import { uniqueName } from '../helpers/databases';
 import { describePgCluster, PgCluster } from '../helpers/pg-cluster';
 import { sleep } from '../helpers/pools';

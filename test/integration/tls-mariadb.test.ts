@@ -5,7 +5,7 @@
  */
 import { copyFileSync } from 'node:fs';
 import { createPool, ConnectionError, PoolTimeoutError, type Pool, type PoolOptions, type SslMode } from '../../src';
-import { silentLogger } from '../../src/logger';
+import { silentLogger } from '../../src/shared/logger';
 import { REQUIRE_DATABASES, uniqueName } from '../helpers/databases';
 import { MariadbServer, mariadbServerUnavailableReason } from '../helpers/mariadb-server';
 import {

@@ -5,7 +5,7 @@
  * verify-full must refuse and verify-ca must still accept.
  */
 import { createPool, ConnectionError, PoolTimeoutError, type Pool, type PoolOptions, type SslMode } from '../../src';
-import { silentLogger } from '../../src/logger';
+import { silentLogger } from '../../src/shared/logger';
 import { uniqueName } from '../helpers/databases';
 import { describePgCluster, type PgCluster } from '../helpers/pg-cluster';
 import type { CertificateAuthority, ServerCertificate } from '../helpers/tls-certs';

@@ -1,5 +1,5 @@
 import { Histogram, Registry } from 'prom-client';
-import { PoolHistogram } from '../../src/bucket-histogram';
+import { PoolHistogram } from '../../src/observability/bucket-histogram';
 
 const BUCKETS = [0.001, 0.01, 0.1, 1];
 const OBSERVED = [0, 0.0005, 0.001, 0.002, 0.05, 0.1, 0.7, 1, 3, 120];

@@ -1,6 +1,6 @@
 /** What `lifeguard check` concludes from a server, on the fake adapter: each branch of the probe. */
 import type { Adapter } from '../../adapters/contract';
-import { registerAdapter } from '../../adapters/registry';
+import { registerAdapter } from '../../adapters/scheme-registry';
 import { probeDatabase } from '../../src/cli/probe';
 import { silentLogger } from '../../src';
 import { fakeDatabase } from '../helpers/fake-adapter';

@@ -3,7 +3,7 @@
  * value and what would be accepted.
  */
 import { resolveConfig } from '../../src/config';
-import { ConfigError } from '../../src/errors';
+import { ConfigError } from '../../src/shared/errors';
 import type { PoolOptions } from '../../src/config/types';
 
 const URL = 'postgres://app@db.internal:5432/orders';

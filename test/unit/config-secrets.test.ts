@@ -5,10 +5,10 @@
  */
 import { inspect } from 'node:util';
 import { resolveConfig } from '../../src/config';
-import { ConfigError, PoolTimeoutError, type ConnectionError } from '../../src/errors';
+import { ConfigError, PoolTimeoutError, type ConnectionError } from '../../src/shared/errors';
 import type { PoolOptions } from '../../src/config/types';
 import { createPool, registerAdapter, type Pool } from '../../src';
-import { silentLogger } from '../../src/logger';
+import { silentLogger } from '../../src/shared/logger';
 import { fakeDatabase, type FakeDatabase } from '../helpers/fake-adapter';
 
 const PASSWORD = 'Sup3r-S3cret-pw';

@@ -2,8 +2,8 @@
  * DeadlineTracker: every waiter's acquire timeout on one shared timer. Each waiter must still
  * expire at its own deadline, in deadline order, and a served waiter never expires.
  */
-import { DeadlineTracker } from '../../src/deadlines';
-import type { QueuedRequest } from '../../src/waiter-queue';
+import { DeadlineTracker } from '../../src/pool/engine/waiter-deadlines';
+import type { QueuedRequest } from '../../src/pool/engine/waiter-queue';
 
 function waiter(name: string): QueuedRequest & { name: string } {
   return { name, state: 'PENDING', promise: Promise.resolve(), reject: () => undefined };

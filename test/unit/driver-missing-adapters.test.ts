@@ -1,5 +1,5 @@
 import { createPool } from '../../src';
-import { DriverMissingError } from '../../src/errors';
+import { DriverMissingError } from '../../src/shared/errors';
 
 // jest hoists these above the imports, so each factory stands alone.
 jest.mock('pg', () => {

@@ -1,5 +1,5 @@
 import { createPool } from '../../src';
-import { DriverMissingError } from '../../src/errors';
+import { DriverMissingError } from '../../src/shared/errors';
 import { loadDriver } from '../../adapters/load-driver';
 
 jest.mock('@libsql/client', () => {

@@ -4,8 +4,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { PoolClosedError, PoolTimeoutError } from '../../src/errors';
-import type { Engine } from '../../src/engine';
+import { PoolClosedError, PoolTimeoutError } from '../../src/shared/errors';
+import type { Engine } from '../../src/pool/engine/generic-pool-engine';
 import { closeFakePools, fakePool, settle, sleep } from '../helpers/pools';
 
 afterEach(closeFakePools);

@@ -1,4 +1,4 @@
-import { PoolClosedError, PoolQueueFullError, PoolTimeoutError } from '../../src/errors';
+import { PoolClosedError, PoolQueueFullError, PoolTimeoutError } from '../../src/shared/errors';
 import { closeFakePools, fakePool, settle, sleep } from '../helpers/pools';
 
 afterEach(closeFakePools);

@@ -2,7 +2,7 @@
  * maxWaiting bounds the callers that wait for a connection to be released: not the callers whose
  * connection is being opened, and not callers that already gave up.
  */
-import { PoolQueueFullError, PoolTimeoutError } from '../../src/errors';
+import { PoolQueueFullError, PoolTimeoutError } from '../../src/shared/errors';
 import { closeFakePools, fakePool, settle } from '../helpers/pools';
 
 afterEach(closeFakePools);

@@ -1,4 +1,4 @@
-import { newConnection } from '../../src/connection';
+import { newConnection } from '../../src/pool/connection';
 import { closeFakePools, fakePool, settle, sleep } from '../helpers/pools';
 
 afterEach(closeFakePools);

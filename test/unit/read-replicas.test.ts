@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { ConfigError, ReplicaLagError, registerPoolMetrics } from '../../src';
-import type { ReadRoutedEvent } from '../../src/reader';
+import type { ReadRoutedEvent } from '../../src/replicas/reader';
 import { fakeDatabase, type FakeDatabase } from '../helpers/fake-adapter';
 import { closeFakePools, fakePool, sleep } from '../helpers/pools';
 

@@ -1,6 +1,6 @@
 import { parseSqliteUrl } from '../../adapters/sqlite-url';
 import { sqlitePragmas } from '../../adapters/sqlite';
-import { ConfigError } from '../../src/errors';
+import { ConfigError } from '../../src/shared/errors';
 
 describe('sqlite: URLs', () => {
   it.each([

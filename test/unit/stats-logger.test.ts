@@ -1,6 +1,6 @@
 import { createPool, type Logger } from '../../src';
-import { defaultLogger } from '../../src/logger';
-import { SampleWindow } from '../../src/sample-window';
+import { defaultLogger } from '../../src/shared/logger';
+import { SampleWindow } from '../../src/pool/sample-window';
 import { fakeDatabase } from '../helpers/fake-adapter';
 import { closeFakePools, fakePool, sleep } from '../helpers/pools';
 

@@ -1,4 +1,4 @@
-import { TransactionOutcomeUnknownError } from '../../src/errors';
+import { TransactionOutcomeUnknownError } from '../../src/shared/errors';
 import { closeFakePools, fakePool, settle } from '../helpers/pools';
 
 afterEach(closeFakePools);

@@ -5,7 +5,7 @@
  */
 import { createPool, type Pool } from '../../../src';
 import type { PoolOptions } from '../../../src/config/types';
-import { silentLogger } from '../../../src/logger';
+import { silentLogger } from '../../../src/shared/logger';
 import { uniqueName } from '../../helpers/databases';
 
 const open: Pool[] = [];

@@ -1,5 +1,5 @@
-import type { Adapter } from '../adapters/contract';
-import type { Logger, ResolvedConfig } from './config/types';
+import type { Adapter } from '../../adapters/contract';
+import type { Logger, ResolvedConfig } from '../config/types';
 import { fleetBudget, fleetWarning } from './sizing';
 
 /** The server question must not hold up the first caller for long; past this, no answer, no warning. */

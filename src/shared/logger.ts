@@ -1,4 +1,4 @@
-import type { Logger } from './config/types';
+import type { Logger } from '../config/types';
 
 /**
  * Used when no logger is given: silent for debug and info, and only what a user must see

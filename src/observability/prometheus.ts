@@ -1,9 +1,9 @@
 import type * as PromClient from 'prom-client';
-import { ConfigError } from './errors';
+import { ConfigError } from '../shared/errors';
 import { PROMETHEUS, POOL_DURATION_BUCKETS_SECONDS, DURATION_BUCKETS_SECONDS } from './metric-names';
-import { installMetricsTracker, type MetricsTracker } from './metrics-tracker';
-import { loadOptionalPackage } from './optional-package';
-import type { Pool } from './pool';
+import { installMetricsTracker, type MetricsTracker } from '../pool/metrics-tracker';
+import { loadOptionalPackage } from '../shared/optional-package';
+import type { Pool } from '../pool/pool';
 import { COUNTER_FEEDS, type CounterFeed } from './metric-counters';
 import { PoolHistogram } from './bucket-histogram';
 

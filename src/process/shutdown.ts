@@ -1,4 +1,4 @@
-import { closeAllPools } from './registry';
+import { closeAllPools } from './pool-registry';
 
 export interface ShutdownOptions {
   signals?: NodeJS.Signals[];

@@ -1,6 +1,6 @@
-import type { QueryResult } from '../adapters/contract';
+import type { QueryResult } from '../../adapters/contract';
 import type { Connection } from './connection';
-import { ConnectionReleasedError } from './errors';
+import { ConnectionReleasedError } from '../shared/errors';
 
 /** What a lease needs from its pool; kept narrow so the lease stays a small per-loan object. */
 export interface LeaseOwner {

@@ -1,10 +1,10 @@
 import { setMaxListeners } from 'node:events';
-import type { Logger, PoolOptions, PoolSettings, ResolvedConfig } from './config/types';
-import { resolveConfig } from './config';
-import { SETTINGS } from './config/options';
-import { ConfigError, ConnectionError, ReplicaLagError } from './errors';
-import type { Pool } from './pool';
-import type { PoolStats } from './stats';
+import type { Logger, PoolOptions, PoolSettings, ResolvedConfig } from '../config/types';
+import { resolveConfig } from '../config';
+import { SETTINGS } from '../config/options';
+import { ConfigError, ConnectionError, ReplicaLagError } from '../shared/errors';
+import type { Pool } from '../pool/pool';
+import type { PoolStats } from '../pool/recorder';
 
 /** Used when replicaCheckIntervalMs is 0: a replica taken out must still come back. */
 export const DEFAULT_REPLICA_CHECK_INTERVAL_MS = 5000;

@@ -1,8 +1,8 @@
 import type * as OtelApi from '@opentelemetry/api';
 import { DURATION_BUCKETS_SECONDS, OTEL, POOL_DURATION_BUCKETS_SECONDS, dbSystemName } from './metric-names';
-import { installMetricsTracker, type MetricsTracker } from './metrics-tracker';
-import { loadOptionalPackage } from './optional-package';
-import type { Pool } from './pool';
+import { installMetricsTracker, type MetricsTracker } from '../pool/metrics-tracker';
+import { loadOptionalPackage } from '../shared/optional-package';
+import type { Pool } from '../pool/pool';
 
 type Meter = OtelApi.Meter;
 

@@ -1,6 +1,6 @@
-import type { Adapter, TransactionOptions } from '../adapters/contract';
+import type { Adapter, TransactionOptions } from '../../adapters/contract';
 import type { Connection } from './connection';
-import { QueryTimeoutError, TransactionOutcomeUnknownError } from './errors';
+import { QueryTimeoutError, TransactionOutcomeUnknownError } from '../shared/errors';
 import type { PooledConnection } from './lease';
 
 export interface TransactionHost {

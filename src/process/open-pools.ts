@@ -1,4 +1,4 @@
-import type { Pool } from './pool';
+import type { Pool } from '../pool/pool';
 
 /**
  * Every pool createPool() made that is not closed yet, so closeAllPools() and the SIGTERM hooks

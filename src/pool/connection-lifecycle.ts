@@ -1,15 +1,15 @@
 import type { EventEmitter } from 'eventemitter3';
-import type { Adapter } from '../adapters/contract';
-import type { Logger, ResolvedConfig } from './config/types';
-import { configSecrets } from './config/secrets';
+import type { Adapter } from '../../adapters/contract';
+import type { Logger, ResolvedConfig } from '../config/types';
+import { configSecrets } from '../config/config-secrets';
 import { newConnection, retirementReason, type Connection, type DestroyReason } from './connection';
 import type { Connector } from './connector';
-import { ConnectionError } from './errors';
+import { ConnectionError } from '../shared/errors';
 import type { PoolEvents } from './events';
-import { FleetCheck } from './fleet-check';
+import { FleetCheck } from '../sizing/fleet-check';
 import type { MetricsTracker } from './metrics-tracker';
-import { redactError } from './secret';
-import type { PoolRecorder } from './stats';
+import { redactError } from '../shared/secret';
+import type { PoolRecorder } from './recorder';
 
 /** What the lifecycle reads of its pool: its name, its events, and the tracker installed after it was built. */
 export interface LifecycleOwner extends EventEmitter<PoolEvents> {

@@ -1,5 +1,5 @@
 import type { AdapterFactory } from './contract';
-import { ConfigError } from '../src/errors';
+import { ConfigError } from '../src/shared/errors';
 import { createLibsqlAdapter } from './libsql';
 import { createMysqlAdapter } from './mysql';
 import { createPostgresAdapter } from './postgres';

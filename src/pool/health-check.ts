@@ -1,8 +1,8 @@
 import type { Connection } from './connection';
 import type { Pool } from './pool';
-import { configSecrets } from './config/secrets';
-import { redactText } from './secret';
-import type { PoolStats } from './stats';
+import { configSecrets } from '../config/config-secrets';
+import { redactText } from '../shared/secret';
+import type { PoolStats } from './recorder';
 import { DEFAULT_THRESHOLDS } from './utilization';
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
-import type { Adapter } from '../adapters/contract';
-import { ConnectionError } from './errors';
-import { isError, redactError, redactText, type Secret } from './secret';
+import type { Adapter } from '../../adapters/contract';
+import { ConnectionError } from '../shared/errors';
+import { isError, redactError, redactText, type Secret } from '../shared/secret';
 import { ConnectGate } from './backoff';
 
 export interface ConnectorOptions {

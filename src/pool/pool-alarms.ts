@@ -1,8 +1,8 @@
 import type { EventEmitter } from 'eventemitter3';
-import type { Logger, ResolvedConfig } from './config/types';
+import type { Logger, ResolvedConfig } from '../config/types';
 import type { Connection } from './connection';
 import type { PoolEvents } from './events';
-import type { PoolRecorder } from './stats';
+import type { PoolRecorder } from './recorder';
 import { UtilizationTracker } from './utilization';
 
 const SQL_IN_EVENTS_MAX = 200;

@@ -1,5 +1,5 @@
 import type { DestroyReason } from './connection';
-import type { ReadRoutedEvent } from './reader';
+import type { ReadRoutedEvent } from '../replicas/reader';
 
 /**
  * Every event a pool emits, with its payload. Payloads carry the pool's name and never a password,

@@ -19,9 +19,9 @@
  * 10. A waiter that gave up stays queued and still counts as pending. → WaiterQueue.remove().
  */
 import type { Factory, Pool as GenericPool } from 'generic-pool';
-import type { Connection, DestroyReason } from './connection';
+import type { Connection, DestroyReason } from '../connection';
 import { WaiterQueue, type QueuedRequest } from './waiter-queue';
-import { DeadlineTracker } from './deadlines';
+import { DeadlineTracker } from './waiter-deadlines';
 
 interface PooledResource<T> {
   obj: T;

@@ -9,7 +9,7 @@
  * - the fleet budget: (server max_connections − reserved) / instances, a hard limit — advice never
  *   lets instances × max exceed it.
  */
-import { ConfigError } from './errors';
+import { ConfigError } from '../shared/errors';
 
 export interface SizingInput {
   /** Peak queries per second one instance sends: the arrival rate in Little's law. */

@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { HealthReport, HealthStatus } from './health';
-import type { Pool } from './pool';
-import { ConfigError } from './errors';
-import { Secret, redactText } from './secret';
-import { configSecrets } from './config/secrets';
+import type { HealthReport, HealthStatus } from '../pool/health-check';
+import type { Pool } from '../pool/pool';
+import { ConfigError } from '../shared/errors';
+import { Secret, redactText } from '../shared/secret';
+import { configSecrets } from '../config/config-secrets';
 
 export interface HealthHandlerOptions {
   /** When set, requests need `Authorization: Bearer <token>`; others get 401 and no details. */

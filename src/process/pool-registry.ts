@@ -1,8 +1,8 @@
-import { resolveConfig } from './config';
-import type { PoolOptions } from './config/types';
-import { ConfigError } from './errors';
+import { resolveConfig } from '../config';
+import type { PoolOptions } from '../config/types';
+import { ConfigError } from '../shared/errors';
 import { takeOpenPools } from './open-pools';
-import { Pool } from './pool';
+import { Pool } from '../pool/pool';
 
 /**
  * One pool per name per process. The map lives on globalThis under a registered symbol, so every

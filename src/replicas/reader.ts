@@ -1,9 +1,9 @@
-import type { QueryResult } from '../adapters/contract';
-import type { Connection } from './connection';
-import { ConnectionError, PoolClosedError, PoolTimeoutError, QueryTimeoutError } from './errors';
-import { PooledConnection, runOnLease } from './lease';
-import type { AcquireOptions, Pool } from './pool';
-import type { Replica, ReplicaSet } from './replicas';
+import type { QueryResult } from '../../adapters/contract';
+import type { Connection } from '../pool/connection';
+import { ConnectionError, PoolClosedError, PoolTimeoutError, QueryTimeoutError } from '../shared/errors';
+import { PooledConnection, runOnLease } from '../pool/lease';
+import type { AcquireOptions, Pool } from '../pool/pool';
+import type { Replica, ReplicaSet } from './replica-set';
 
 /** Which pool served a read: a replica's pool name, or the primary's with `fallback` true. */
 export interface ReadRoutedEvent {

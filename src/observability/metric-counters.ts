@@ -1,6 +1,6 @@
-import type { DestroyReason } from './connection';
+import type { DestroyReason } from '../pool/connection';
 import { PROMETHEUS } from './metric-names';
-import type { PoolCounters } from './stats';
+import type { PoolCounters } from '../pool/recorder';
 
 /** A monotonic counter the pool keeps, exported as one series per label value ('' when unlabelled). */
 export interface CounterFeed {

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { REDACTED, Secret, urlSecrets } from '../secret';
+import { REDACTED, Secret, urlSecrets } from '../shared/secret';
 import type { ResolvedConfig } from './types';
 
 /**

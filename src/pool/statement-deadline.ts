@@ -1,5 +1,5 @@
 import type { Connection } from './connection';
-import { QueryTimeoutError } from './errors';
+import { QueryTimeoutError } from '../shared/errors';
 
 /** How long past statementTimeoutMs the pool waits for the server's own cancellation before it gives up on the connection. */
 const STATEMENT_TIMEOUT_GRACE_MS = 1000;

@@ -1,5 +1,5 @@
 import type { DestroyReason } from './connection';
-import type { ReadRoutingStats } from './replicas';
+import type { ReadRoutingStats } from '../replicas/replica-set';
 import { SampleWindow, type Percentiles } from './sample-window';
 
 export interface PoolCounters {
