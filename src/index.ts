@@ -1,7 +1,20 @@
-export { Pool, createPool, VALIDATION_SKIP_WINDOW_MS } from './pool/pool';
-export type { AcquireOptions, QueryOptions } from './pool/pool';
-export type { Reader, ReadRoutedEvent } from './replicas/reader';
-export type { ReplicaStats, ReadRoutingStats } from './replicas/replica-set';
+/**
+ * The package entry (`lifeguard`): the public API, gathered from the rooms (docs/architecture.md),
+ * and the one wiring the rooms cannot do themselves.
+ */
+import { installReadRouter } from './pool/read-routing';
+import { createReplicaRouter } from './replicas';
+
+// Pools with readReplicaUrls get replicas/'s router; pool/ never imports replicas/ (read-routing.ts).
+installReadRouter(createReplicaRouter);
+
+export { Pool, VALIDATION_SKIP_WINDOW_MS } from './pool/pool';
+export { createPool } from './process/open-pools';
+export type { QueryOptions } from './pool/pool';
+export type { AcquireOptions } from './pool/lease';
+export type { Reader } from './pool/read-routing';
+export type { ReadRoutedEvent } from './pool/events';
+export type { ReplicaStats, ReadRoutingStats } from './pool/recorder';
 export { resolveConfig } from './config';
 export type { PoolOptions, ResolvedConfig, PoolSettings, Logger, Profile, Workload, SslMode, ConfigSource } from './config/types';
 export { getPool, closeAllPools, registeredPools } from './process/pool-registry';
@@ -35,10 +48,16 @@ export type { LifeguardErrorCode } from './shared/errors';
 export { silentLogger } from './shared/logger';
 export { recommendPoolSize, fleetBudget, fleetWarning, DEFAULT_POOL_MAX, DEFAULT_HEADROOM } from './sizing/sizing';
 export type { SizingInput, SizingAdvice, FleetBudget, FleetBudgetInput } from './sizing/sizing';
-export { registerPoolMetrics } from './observability/prometheus';
-export type { PoolMetricsOptions } from './observability/prometheus';
-export { registerPoolOtelMetrics } from './observability/otel-metrics';
 export { installMetricsTracker } from './pool/metrics-tracker';
 export type { MetricsTracker } from './pool/metrics-tracker';
-export { healthHandler } from './observability/health-handler';
-export type { HealthHandler, HealthHandlerOptions, HealthBody, PoolHealthBody, HealthRequest, NodeResponseLike, ReplyLike } from './observability/health-handler';
+export { registerPoolMetrics, registerPoolOtelMetrics, healthHandler } from './observability';
+export type {
+  PoolMetricsOptions,
+  HealthHandler,
+  HealthHandlerOptions,
+  HealthBody,
+  PoolHealthBody,
+  HealthRequest,
+  NodeResponseLike,
+  ReplyLike,
+} from './observability';

@@ -3,7 +3,7 @@
  * with live progress and a final table. Exit 1 when any query failed.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { createPool } from '../pool/pool';
+import { createPool } from '../process/open-pools';
 import { durationMs, wholeNumber } from './arguments';
 import { EXIT, type ExitCode } from './exit-codes';
 import { interruptOnSigint, runLoad, watchAcquireWaits, type AcquireWaits, type LoadResult } from './load';

@@ -6,6 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { installReadRouter } from '../pool/read-routing';
+import { createReplicaRouter } from '../replicas';
 import { ConfigError, LifeguardError } from '../shared/errors';
 import { registerBenchCommand } from './bench-command';
 import { registerCheckCommand } from './check-command';
@@ -13,6 +15,9 @@ import { registerConfigCommand } from './config-command';
 import { EXIT, type ExitCode } from './exit-codes';
 import { registerServeCommand } from './serve-command';
 import { registerSizeCommand } from './size-command';
+
+// As the package entry does: pools the CLI opens with DB_READ_REPLICA_URLS route reads to replicas.
+installReadRouter(createReplicaRouter);
 
 const EXIT_CODES_HELP = `
 Exit codes:

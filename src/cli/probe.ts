@@ -4,7 +4,8 @@
  */
 import type { ServerInfo } from '../../adapters/contract';
 import type { HealthReport } from '../pool/health-check';
-import { createPool, type Pool } from '../pool/pool';
+import type { Pool } from '../pool/pool';
+import { createPool } from '../process/open-pools';
 import { resolveConfig } from '../config';
 import type { PoolOptions } from '../config/types';
 import { fleetBudget, fleetWarning, type FleetBudget } from '../sizing/sizing';

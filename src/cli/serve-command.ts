@@ -5,7 +5,8 @@
  * answers the sidecar.
  */
 import type { Command } from 'commander';
-import { createPool, type Pool } from '../pool/pool';
+import type { Pool } from '../pool/pool';
+import { createPool } from '../process/open-pools';
 import { ConfigError } from '../shared/errors';
 import { Secret } from '../shared/secret';
 import { wholeNumber } from './arguments';

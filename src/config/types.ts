@@ -1,4 +1,7 @@
+import type { Logger } from '../shared/logger';
 import type { Secret } from '../shared/secret';
+
+export type { Logger };
 
 export type Profile = 'development' | 'test' | 'staging' | 'production';
 export type Workload = 'api' | 'worker' | 'scheduler';
@@ -7,13 +10,6 @@ export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' |
 /** Where a resolved value came from, lowest precedence first. */
 export type ConfigSource = 'default' | 'profile' | 'workload' | 'env' | 'url' | 'option';
 
-/** Something with pino's method shape: an object first, then a message. */
-export interface Logger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
 
 /** The tunable settings; every one has an environment variable (see the option table). */
 export interface PoolSettings {

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { HealthReport, HealthStatus } from '../pool/health-check';
-import type { Pool } from '../pool/pool';
+import type { ObservedPool } from '../pool/observed-pool';
 import { ConfigError } from '../shared/errors';
+import { messageOf } from '../shared/message-of';
 import { Secret, redactText } from '../shared/secret';
 import { configSecrets } from '../config/config-secrets';
 
@@ -68,8 +69,8 @@ const RANK: Record<HealthStatus, number> = { healthy: 0, degraded: 1, unhealthy:
  * handler (`(request, reply)`). Concurrent probes share one check. Bodies never hold a secret:
  * pool errors are redacted by pool.health(), and a request without the token learns nothing.
  */
-export function healthHandler(pools: Pool | Record<string, Pool>, opts: HealthHandlerOptions = {}): HealthHandler {
-  const entries: Array<[string, Pool]> = isPool(pools) ? [[pools.name, pools]] : Object.entries(pools);
+export function healthHandler(pools: ObservedPool | Record<string, ObservedPool>, opts: HealthHandlerOptions = {}): HealthHandler {
+  const entries: Array<[string, ObservedPool]> = isPool(pools) ? [[pools.name, pools]] : Object.entries(pools);
   const token = opts.token instanceof Secret ? opts.token.reveal() : opts.token;
   if (token !== undefined && token.trim() === '') {
     // An empty variable (HEALTH_TOKEN=) would lock every probe out, or, read as "no token", open the endpoint silently.
@@ -107,7 +108,7 @@ export function healthHandler(pools: Pool | Record<string, Pool>, opts: HealthHa
     });
 }
 
-async function checkAll(entries: Array<[string, Pool]>, timeoutMs: number | undefined): Promise<HealthBody> {
+async function checkAll(entries: Array<[string, ObservedPool]>, timeoutMs: number | undefined): Promise<HealthBody> {
   const reports = await Promise.all(
     entries.map(([, pool]) =>
       // health() never throws; a pool-like object from elsewhere might, and one bad pool must not hide the others.
@@ -115,7 +116,7 @@ async function checkAll(entries: Array<[string, Pool]>, timeoutMs: number | unde
         status: 'unhealthy',
         latencyMs: 0,
         pool: pool.stats(),
-        error: redactText(err instanceof Error ? err.message : String(err), configSecrets(pool.config)),
+        error: redactText(messageOf(err), configSecrets(pool.config)),
       })),
     ),
   );
@@ -189,6 +190,6 @@ function isReply(res: NodeResponseLike | ReplyLike): res is ReplyLike {
   return typeof (res as ReplyLike).code === 'function' && typeof (res as ReplyLike).send === 'function' && typeof (res as NodeResponseLike).writeHead !== 'function';
 }
 
-function isPool(value: Pool | Record<string, Pool>): value is Pool {
-  return typeof (value as Pool).health === 'function' && typeof (value as Pool).stats === 'function';
+function isPool(value: ObservedPool | Record<string, ObservedPool>): value is ObservedPool {
+  return typeof (value as ObservedPool).health === 'function' && typeof (value as ObservedPool).stats === 'function';
 }

@@ -1,8 +1,8 @@
 import type * as OtelApi from '@opentelemetry/api';
 import { DURATION_BUCKETS_SECONDS, OTEL, POOL_DURATION_BUCKETS_SECONDS, dbSystemName } from './metric-names';
-import { installMetricsTracker, type MetricsTracker } from '../pool/metrics-tracker';
+import type { MetricsTracker } from '../pool/metrics-tracker';
 import { loadOptionalPackage } from '../shared/optional-package';
-import type { Pool } from '../pool/pool';
+import type { ObservedPool } from '../pool/observed-pool';
 
 type Meter = OtelApi.Meter;
 
@@ -21,7 +21,7 @@ interface Instruments {
 }
 
 const instrumentsByMeter = new WeakMap<Meter, Instruments>();
-const registrations = new WeakMap<Meter, Map<Pool, () => void>>();
+const registrations = new WeakMap<Meter, Map<ObservedPool, () => void>>();
 
 const METER_NAME = 'lifeguard';
 
@@ -37,9 +37,9 @@ const METER_NAME = 'lifeguard';
  * Registering the same pool on the same meter again returns the same unregister function.
  * @opentelemetry/api is an optional peer dependency, loaded on first use.
  */
-export function registerPoolOtelMetrics(pool: Pool, meter?: Meter): () => void {
+export function registerPoolOtelMetrics(pool: ObservedPool, meter?: Meter): () => void {
   const target = meter ?? loadOptionalPackage<typeof OtelApi>('@opentelemetry/api', 'registerPoolOtelMetrics (OpenTelemetry metrics)').metrics.getMeter(METER_NAME);
-  const byPool = registrations.get(target) ?? new Map<Pool, () => void>();
+  const byPool = registrations.get(target) ?? new Map<ObservedPool, () => void>();
   registrations.set(target, byPool);
   const existing = byPool.get(pool);
   if (existing) return existing;
@@ -50,7 +50,7 @@ export function registerPoolOtelMetrics(pool: Pool, meter?: Meter): () => void {
   const observe: OtelApi.BatchObservableCallback = (result) => observePool(result, instruments, pool, poolAttrs);
   const observables = [instruments.count, instruments.max, instruments.idleMin, instruments.idleMax, instruments.pending, instruments.timeouts];
   target.addBatchObservableCallback(observe, observables);
-  const uninstall = installMetricsTracker(pool, otelTracker(instruments, poolAttrs, { ...poolAttrs, [OTEL.attrSystem]: dbSystemName(pool.adapter.name) }));
+  const uninstall = pool.addTracker(otelTracker(instruments, poolAttrs, { ...poolAttrs, [OTEL.attrSystem]: dbSystemName(pool.adapter.name) }));
 
   const unregister = () => {
     if (byPool.get(pool) !== unregister) return;
@@ -62,7 +62,7 @@ export function registerPoolOtelMetrics(pool: Pool, meter?: Meter): () => void {
   return unregister;
 }
 
-function observePool(result: OtelApi.BatchObservableResult, i: Instruments, pool: Pool, attrs: OtelApi.Attributes): void {
+function observePool(result: OtelApi.BatchObservableResult, i: Instruments, pool: ObservedPool, attrs: OtelApi.Attributes): void {
   const s = pool.sizes();
   result.observe(i.count, s.idle, { ...attrs, [OTEL.attrState]: 'idle' });
   result.observe(i.count, s.active, { ...attrs, [OTEL.attrState]: 'used' });

@@ -1,9 +1,9 @@
 import type * as PromClient from 'prom-client';
 import { ConfigError } from '../shared/errors';
 import { PROMETHEUS, POOL_DURATION_BUCKETS_SECONDS, DURATION_BUCKETS_SECONDS } from './metric-names';
-import { installMetricsTracker, type MetricsTracker } from '../pool/metrics-tracker';
+import type { MetricsTracker } from '../pool/metrics-tracker';
 import { loadOptionalPackage } from '../shared/optional-package';
-import type { Pool } from '../pool/pool';
+import type { ObservedPool, PoolSizes } from '../pool/observed-pool';
 import { COUNTER_FEEDS, type CounterFeed } from './metric-counters';
 import { PoolHistogram } from './bucket-histogram';
 
@@ -19,13 +19,13 @@ export interface PoolMetricsOptions {
 
 /** Everything lifeguard registered in one prom-client registry, shared by the pools it serves. */
 interface RegistryState {
-  readonly pools: Map<string, Pool>;
-  readonly unregister: Map<Pool, () => void>;
+  readonly pools: Map<string, ObservedPool>;
+  readonly unregister: Map<ObservedPool, () => void>;
   readonly metrics: PromClient.Metric[];
   readonly histograms: { create: Histogram; wait: Histogram; use: Histogram; operation: Histogram };
   readonly counters: ReadonlyMap<CounterFeed, PromClient.Counter<string>>;
   /** Last counter values seen per pool, so each scrape adds only what happened since. */
-  readonly seen: Map<Pool, Map<string, number>>;
+  readonly seen: Map<ObservedPool, Map<string, number>>;
 }
 
 const states = new WeakMap<PromClient.Registry, RegistryState>();
@@ -42,7 +42,7 @@ const states = new WeakMap<PromClient.Registry, RegistryState>();
  *
  * prom-client is an optional peer dependency, loaded on first use.
  */
-export function registerPoolMetrics(pool: Pool, registry?: PromClient.Registry, options: PoolMetricsOptions = {}): () => void {
+export function registerPoolMetrics(pool: ObservedPool, registry?: PromClient.Registry, options: PoolMetricsOptions = {}): () => void {
   const prom = loadOptionalPackage<Prom>('prom-client', 'registerPoolMetrics (Prometheus metrics)');
   const target = registry ?? prom.register;
   const state = states.get(target) ?? createState(prom, target, options);
@@ -62,7 +62,7 @@ export function registerPoolMetrics(pool: Pool, registry?: PromClient.Registry, 
   // A closed pool replaced by a new one of the same name: its counters continue in one series.
   if (holder !== undefined) state.unregister.get(holder)?.();
   state.seen.set(pool, new Map());
-  const uninstall = installMetricsTracker(pool, prometheusTracker(state, pool.name));
+  const uninstall = pool.addTracker(prometheusTracker(state, pool.name));
   let done = false;
   const unregister = () => {
     if (done) return;
@@ -95,8 +95,8 @@ function prometheusTracker(state: RegistryState, poolName: string): MetricsTrack
 
 function createState(prom: Prom, registry: PromClient.Registry, options: PoolMetricsOptions): RegistryState {
   assertNamesFree(registry);
-  const pools = new Map<string, Pool>();
-  const seen = new Map<Pool, Map<string, number>>();
+  const pools = new Map<string, ObservedPool>();
+  const seen = new Map<ObservedPool, Map<string, number>>();
   const gauges = createGauges(prom, registry, pools);
   const counters = new Map(COUNTER_FEEDS.map((feed) => [feed, feedCounter(prom, [registry], feed, pools, seen)] as const));
   const histograms = createHistograms(registry, options);
@@ -118,9 +118,9 @@ function assertNamesFree(registry: PromClient.Registry): void {
 }
 
 /** Gauges read from every registered pool at scrape time (sizes only: no percentiles to sort). */
-function createGauges(prom: Prom, registry: PromClient.Registry, pools: Map<string, Pool>): PromClient.Metric[] {
+function createGauges(prom: Prom, registry: PromClient.Registry, pools: Map<string, ObservedPool>): PromClient.Metric[] {
   const registers = [registry];
-  const gauge = (name: string, help: string, read: (s: ReturnType<Pool['sizes']>) => number) =>
+  const gauge = (name: string, help: string, read: (s: PoolSizes) => number) =>
     new prom.Gauge({
       name,
       help,
@@ -179,8 +179,8 @@ function feedCounter(
   prom: Prom,
   registers: PromClient.Registry[],
   feed: CounterFeed,
-  pools: Map<string, Pool>,
-  seen: Map<Pool, Map<string, number>>,
+  pools: Map<string, ObservedPool>,
+  seen: Map<ObservedPool, Map<string, number>>,
 ): PromClient.Counter<string> {
   return new prom.Counter({
     name: feed.name,
@@ -205,7 +205,7 @@ function feedCounter(
 }
 
 /** A pool left the registry: its series go with it rather than freezing at their last value. */
-function removeSeries(state: RegistryState, pool: Pool): void {
+function removeSeries(state: RegistryState, pool: ObservedPool): void {
   for (const histogram of Object.values(state.histograms)) histogram.remove({ pool_name: pool.name });
   for (const [feed, counter] of state.counters) {
     for (const [labelValue] of feed.read(pool.recorder.counters)) {

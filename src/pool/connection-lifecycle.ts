@@ -5,6 +5,7 @@ import { configSecrets } from '../config/config-secrets';
 import { newConnection, retirementReason, type Connection, type DestroyReason } from './connection';
 import type { Connector } from './connector';
 import { ConnectionError } from '../shared/errors';
+import { messageOf } from '../shared/message-of';
 import type { PoolEvents } from './events';
 import { FleetCheck } from '../sizing/fleet-check';
 import type { MetricsTracker } from './metrics-tracker';
@@ -72,7 +73,7 @@ export class ConnectionLifecycle {
       await this.adapter.close(conn.raw);
     } catch (err) {
       // Closing a dead connection fails as often as not; it is gone either way.
-      this.logger.debug({ pool: this.owner.name, connectionId: conn.id, err: err instanceof Error ? err.message : String(err) }, 'lifeguard: close failed');
+      this.logger.debug({ pool: this.owner.name, connectionId: conn.id, err: messageOf(err) }, 'lifeguard: close failed');
     }
   }
 

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Adapter } from '../../adapters/contract';
+import { startDeadline, stopDeadline } from '../shared/deadline';
 import { ConnectionError } from '../shared/errors';
 import { isError, redactError, redactText, type Secret } from '../shared/secret';
 import { ConnectGate } from './backoff';
@@ -48,15 +49,11 @@ export class Connector<Raw> {
     const attempt = new AbortController();
     const onClose = () => attempt.abort(this.closing.signal.reason);
     this.closing.signal.addEventListener('abort', onClose, { once: true });
-    const timer =
-      connectTimeoutMs > 0
-        ? setTimeout(
-            () => attempt.abort(new ConnectionError(`Connecting to ${maskedUrl} timed out after ${connectTimeoutMs} ms.`)),
-            connectTimeoutMs,
-          )
-        : undefined;
+    const deadline = startDeadline(connectTimeoutMs, () =>
+      attempt.abort(new ConnectionError(`Connecting to ${maskedUrl} timed out after ${connectTimeoutMs} ms.`)),
+    );
     const cleanup = () => {
-      if (timer) clearTimeout(timer);
+      stopDeadline(deadline);
       this.closing.signal.removeEventListener('abort', onClose);
     };
 

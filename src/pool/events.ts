@@ -1,5 +1,4 @@
 import type { DestroyReason } from './connection';
-import type { ReadRoutedEvent } from '../replicas/reader';
 
 /**
  * Every event a pool emits, with its payload. Payloads carry the pool's name and never a password,
@@ -32,3 +31,10 @@ export interface PoolEvents {
 }
 
 export type PoolEventName = keyof PoolEvents;
+
+/** Which pool served a read: a replica's pool name, or the primary's with `fallback` true. */
+export interface ReadRoutedEvent {
+  pool: string;
+  servedBy: string;
+  fallback: boolean;
+}

@@ -1,7 +1,10 @@
-import type { Connection } from './connection';
-import type { Pool } from './pool';
+import type { Adapter } from '../../adapters/contract';
+import type { ResolvedConfig } from '../config/types';
 import { configSecrets } from '../config/config-secrets';
+import { startDeadline, stopDeadline, withDeadline } from '../shared/deadline';
+import { messageOf } from '../shared/message-of';
 import { redactText } from '../shared/secret';
+import type { Connection } from './connection';
 import type { PoolStats } from './recorder';
 import { DEFAULT_THRESHOLDS } from './utilization';
 
@@ -22,6 +25,20 @@ export interface HealthReport {
   error?: string;
 }
 
+/** What the check reads of its pool; Pool implements it. */
+export interface HealthCheckTarget {
+  readonly name: string;
+  readonly config: ResolvedConfig;
+  readonly adapter: Pick<Adapter<unknown>, 'validate'>;
+  readonly isClosed: boolean;
+  /** The last connection failure while connections are failing; undefined once one opens. */
+  readonly connectFailure: unknown;
+  readonly recorder: { readonly lastTimeoutAt: number };
+  stats(): PoolStats;
+  acquireConnection(timeoutMs: number, signal?: AbortSignal): Promise<Connection>;
+  releaseConnection(conn: Connection, err?: unknown): void;
+}
+
 /** A timeout in the last minute marks the pool degraded: callers are already being turned away. */
 export const RECENT_TIMEOUT_MS = 60_000;
 
@@ -35,7 +52,7 @@ class HealthCheckTimeoutError extends Error {
  * Runs the adapter's liveness check on a pooled connection, acquiring included bounded by
  * timeoutMs. Never throws: every failure becomes a report, with the error's message redacted.
  */
-export async function checkHealth(pool: Pool, timeoutMs: number): Promise<HealthReport> {
+export async function checkHealth(pool: HealthCheckTarget, timeoutMs: number): Promise<HealthReport> {
   const started = performance.now();
   try {
     await validateOnce(pool, timeoutMs, started);
@@ -48,11 +65,17 @@ export async function checkHealth(pool: Pool, timeoutMs: number): Promise<Health
   return { status: why ? 'degraded' : 'healthy', latencyMs: elapsed(started), pool: stats, ...(why ? { error: why } : {}) };
 }
 
-async function validateOnce(pool: Pool, timeoutMs: number, started: number): Promise<void> {
+async function validateOnce(pool: HealthCheckTarget, timeoutMs: number, started: number): Promise<void> {
   const conn = await acquireForCheck(pool, timeoutMs);
   let failure: unknown;
   try {
-    await withTimeout(pool.adapter.validate(conn.raw), Math.max(1, timeoutMs - (performance.now() - started)), conn);
+    const limitMs = Math.max(1, timeoutMs - (performance.now() - started));
+    // A connection whose check never answered is not trusted again.
+    await withDeadline(pool.adapter.validate(conn.raw), limitMs, () => {
+      const error = new HealthCheckTimeoutError(limitMs);
+      conn.broken ??= error;
+      throw error;
+    });
   } catch (err) {
     failure = err;
     // validate() throws only when the connection is dead: never hand this one out again.
@@ -68,13 +91,14 @@ async function validateOnce(pool: Pool, timeoutMs: number, started: number): Pro
  * acquire timeout: a probe that finds the pool busy is not a caller turned away, so it must not
  * count in acquireTimeouts, fire acquireTimeout, or mark the pool degraded for the next minute.
  */
-async function acquireForCheck(pool: Pool, timeoutMs: number): Promise<Connection> {
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new NoConnectionInTime(pool, timeoutMs)), timeoutMs);
+async function acquireForCheck(pool: HealthCheckTarget, timeoutMs: number): Promise<Connection> {
+  const gaveUp = new AbortController();
+  // At least 1 ms: a check asked to take no time at all still gives up (it never waits unbounded).
+  const deadline = startDeadline(Math.max(1, timeoutMs), () => gaveUp.abort(new NoConnectionInTime(pool, timeoutMs)));
   try {
-    return await pool.acquireConnection(0, deadline.signal);
+    return await pool.acquireConnection(0, gaveUp.signal);
   } finally {
-    clearTimeout(timer);
+    stopDeadline(deadline);
   }
 }
 
@@ -82,7 +106,7 @@ async function acquireForCheck(pool: Pool, timeoutMs: number): Promise<Connectio
 class NoConnectionInTime extends Error {
   readonly status: HealthStatus;
 
-  constructor(pool: Pool, timeoutMs: number) {
+  constructor(pool: HealthCheckTarget, timeoutMs: number) {
     const failure = pool.connectFailure;
     const { active, pending } = pool.stats();
     const opening = failure !== undefined || active === 0;
@@ -108,13 +132,13 @@ class LivenessCheckFailed extends Error {
  * database: the pool is saturated (degraded). One that found no connection could be opened, or
  * whose liveness check failed, is unhealthy; so is a closed pool.
  */
-function failureStatus(pool: Pool, err: unknown): HealthStatus {
+function failureStatus(pool: HealthCheckTarget, err: unknown): HealthStatus {
   if (pool.isClosed) return 'unhealthy';
   if (err instanceof NoConnectionInTime) return err.status;
   return 'unhealthy';
 }
 
-function degradation(pool: Pool, stats: PoolStats): string | undefined {
+function degradation(pool: HealthCheckTarget, stats: PoolStats): string | undefined {
   if (stats.utilization >= DEFAULT_THRESHOLDS.critical) {
     return `utilization ${Math.round(stats.utilization * 100)} % is at or above the critical ${DEFAULT_THRESHOLDS.critical * 100} %`;
   }
@@ -126,31 +150,4 @@ function degradation(pool: Pool, stats: PoolStats): string | undefined {
 
 function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 100) / 100;
-}
-
-/** Bounds the liveness check; a connection whose check never answered is not trusted again. */
-function withTimeout<T>(work: Promise<T>, ms: number, conn: Connection): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      const error = new HealthCheckTimeoutError(ms);
-      conn.broken ??= error;
-      reject(error);
-    }, ms);
-    work.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
-}
-
-/** An error's message; `instanceof Error` fails for errors made in another realm (Node's own, seen from a vm). */
-function messageOf(err: unknown): string {
-  if (typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string') return (err as { message: string }).message;
-  return String(err);
 }

@@ -2,6 +2,12 @@ import type { QueryResult } from '../../adapters/contract';
 import type { Connection } from './connection';
 import { ConnectionReleasedError } from '../shared/errors';
 
+/** How long to wait for a connection (acquireTimeoutMs by default), and a signal to stop waiting. */
+export interface AcquireOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
 /** What a lease needs from its pool; kept narrow so the lease stays a small per-loan object. */
 export interface LeaseOwner {
   runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number): Promise<QueryResult<R>>;

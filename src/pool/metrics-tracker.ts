@@ -1,8 +1,6 @@
-import type { Pool } from './pool';
-
 /**
  * The one seam between the pool and a metrics backend (HikariCP's metrics tracker). The pool calls
- * these only when a tracker is installed — `pool.tracker?.recordWait(ms)` — so a pool without
+ * these only when a tracker is installed — `trackers.current?.recordWait(ms)` — so a pool without
  * metrics pays one property read per measurement and allocates nothing. Durations are in
  * milliseconds; backends convert to their own unit.
  */
@@ -17,77 +15,57 @@ export interface MetricsTracker {
   recordOperation(durationMs: number): void;
 }
 
+/** A pool that metrics backends can install a tracker on; Pool implements it. */
+export interface Trackable {
+  /** Installs a tracker beside any already there; returns the function that removes it. */
+  addTracker(tracker: MetricsTracker): () => void;
+}
+
 /**
- * What the pool actually holds: the installed trackers behind one guard. A tracker is called in
- * the middle of lending or returning a connection, so one that throws must not unwind that (the
- * connection would be lost to the pool): its error goes to the pool's `error` event instead.
+ * The trackers installed on one pool. A tracker is called in the middle of lending or returning a
+ * connection, so one that throws must not unwind that (the connection would be lost to the pool):
+ * its error goes to `onError` (the pool's `error` event) instead, and the other trackers still run.
  */
-class GuardedTrackers implements MetricsTracker {
-  constructor(
-    readonly trackers: readonly MetricsTracker[],
-    private readonly pool: Pool,
-  ) {}
+export class TrackerList {
+  /** What the pool calls: undefined while no tracker is installed. */
+  current: MetricsTracker | undefined;
+  private trackers: readonly MetricsTracker[] = [];
 
-  recordCreate(durationMs: number): void {
-    for (const t of this.trackers) {
-      try {
-        t.recordCreate(durationMs);
-      } catch (err) {
-        this.fail(err);
-      }
+  constructor(private readonly onError: (err: unknown) => void) {}
+
+  add(tracker: MetricsTracker): () => void {
+    this.set([...this.trackers, tracker]);
+    return () => this.set(this.trackers.filter((t) => t !== tracker));
+  }
+
+  private set(trackers: readonly MetricsTracker[]): void {
+    this.trackers = trackers;
+    if (trackers.length === 0) {
+      this.current = undefined;
+      return;
     }
-  }
-
-  recordWait(durationMs: number): void {
-    for (const t of this.trackers) {
-      try {
-        t.recordWait(durationMs);
-      } catch (err) {
-        this.fail(err);
+    const each = (measure: keyof MetricsTracker, durationMs: number) => {
+      for (const t of trackers) {
+        try {
+          t[measure](durationMs);
+        } catch (err) {
+          this.onError(err);
+        }
       }
-    }
+    };
+    this.current = {
+      recordCreate: (ms) => each('recordCreate', ms),
+      recordWait: (ms) => each('recordWait', ms),
+      recordUse: (ms) => each('recordUse', ms),
+      recordOperation: (ms) => each('recordOperation', ms),
+    };
   }
-
-  recordUse(durationMs: number): void {
-    for (const t of this.trackers) {
-      try {
-        t.recordUse(durationMs);
-      } catch (err) {
-        this.fail(err);
-      }
-    }
-  }
-
-  recordOperation(durationMs: number): void {
-    for (const t of this.trackers) {
-      try {
-        t.recordOperation(durationMs);
-      } catch (err) {
-        this.fail(err);
-      }
-    }
-  }
-
-  private fail(err: unknown): void {
-    const error = err instanceof Error ? err : new Error(String(err));
-    this.pool.emit('error', { pool: this.pool.name, error, context: 'metrics tracker' });
-  }
-}
-
-function installed(pool: Pool): readonly MetricsTracker[] {
-  const current = pool.tracker;
-  return current instanceof GuardedTrackers ? current.trackers : [];
-}
-
-function setTrackers(pool: Pool, trackers: readonly MetricsTracker[]): void {
-  pool.tracker = trackers.length === 0 ? undefined : new GuardedTrackers(trackers, pool);
 }
 
 /**
  * Installs a tracker on a pool beside any already there; returns the function that removes it.
  * Measurements taken before installation are not replayed (stats() keeps the recent window).
  */
-export function installMetricsTracker(pool: Pool, tracker: MetricsTracker): () => void {
-  setTrackers(pool, [...installed(pool), tracker]);
-  return () => setTrackers(pool, installed(pool).filter((t) => t !== tracker));
+export function installMetricsTracker(pool: Trackable, tracker: MetricsTracker): () => void {
+  return pool.addTracker(tracker);
 }

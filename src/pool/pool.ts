@@ -1,49 +1,57 @@
+/**
+ * src/pool/ — the pool core: the Pool class and everything a query, an acquire or a transaction
+ * goes through (the loan, the writer lane, the statement deadline, the transaction runner), the
+ * connection records and their lifecycle (connector, backoff), what the pool reports (events,
+ * recorder, alarms, health check), and the seams the edges plug into: the metrics tracker
+ * (metrics-tracker.ts), the read router (read-routing.ts) and the narrow view observability reads
+ * (observed-pool.ts). Its generic-pool engine is the room below, engine/. Nothing here imports
+ * replicas/, observability/, process/, cli/ or integrations/ (.dependency-cruiser.cjs).
+ */
 import { EventEmitter } from 'eventemitter3';
 import type { Adapter, QueryResult, TransactionOptions } from '../../adapters/contract';
 import { adapterFactoryFor } from '../../adapters/scheme-registry';
 import { resolveConfig } from '../config';
 import { configSecrets } from '../config/config-secrets';
-import { redactError } from '../shared/secret';
 import type { Logger, PoolOptions, ResolvedConfig } from '../config/types';
+import { withDeadline } from '../shared/deadline';
+import { ConnectionError, PoolClosedError, PoolQueueFullError, PoolTimeoutError } from '../shared/errors';
+import { defaultLogger } from '../shared/logger';
+import { messageOf } from '../shared/message-of';
+import { redactError } from '../shared/secret';
 import { retirementReason, type Connection } from './connection';
+import { ConnectionLifecycle } from './connection-lifecycle';
 import { Connector } from './connector';
 import { Engine } from './engine/generic-pool-engine';
-import { ConnectionError, PoolClosedError, PoolQueueFullError, PoolTimeoutError } from '../shared/errors';
 import type { PoolEvents } from './events';
-import { checkHealth, type HealthReport } from './health-check';
-import { PooledConnection, runOnLease, type LeaseOwner } from './lease';
-import type { MetricsTracker } from './metrics-tracker';
-import { defaultLogger } from '../shared/logger';
-import { PoolRecorder, type PoolStats } from './recorder';
-import { runTransaction } from './transaction';
+import { checkHealth, type HealthCheckTarget, type HealthReport } from './health-check';
+import { PooledConnection, runOnLease, type AcquireOptions, type LeaseOwner } from './lease';
+import { TrackerList, type MetricsTracker, type Trackable } from './metrics-tracker';
+import type { ObservedPool, PoolSizes } from './observed-pool';
 import { PoolAlarms } from './pool-alarms';
+import { createReadRouter, PrimaryReader, type Reader, type ReadPrimary, type ReadRouter, type RoutedPool } from './read-routing';
+import { PoolRecorder, type PoolStats } from './recorder';
 import { clientStatementTimeoutMs, withQueryDeadline } from './statement-deadline';
+import { runTransaction } from './transaction';
 import { isReadOnlySql, writerLaneFor, type WriterLane } from './writer-lane';
-import { Reader } from '../replicas/reader';
-import { ReplicaSet } from '../replicas/replica-set';
-import { ConnectionLifecycle } from './connection-lifecycle';
-import { trackOpenPool } from '../process/open-pools';
 
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
 export const VALIDATION_SKIP_WINDOW_MS = 500;
-
-export interface AcquireOptions {
-  signal?: AbortSignal;
-  timeoutMs?: number;
-}
 
 export interface QueryOptions extends AcquireOptions {
   /** Route to a healthy read replica (the primary when there is none); see reader(). */
   readOnly?: boolean;
 }
 
-export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
+export class Pool
+  extends EventEmitter<PoolEvents>
+  implements LeaseOwner, Trackable, ObservedPool, HealthCheckTarget, ReadPrimary, RoutedPool
+{
   readonly name: string;
   readonly config: ResolvedConfig;
   readonly adapter: Adapter<unknown>;
   /** @internal */ readonly recorder = new PoolRecorder();
-  /** @internal set by installMetricsTracker (registerPoolMetrics, registerPoolOtelMetrics); undefined costs nothing. */
-  tracker: MetricsTracker | undefined = undefined;
+  /** The metrics trackers installed (registerPoolMetrics, registerPoolOtelMetrics); none costs one property read. */
+  private readonly trackers = new TrackerList((err) => this.lifecycle.reportError(err, 'metrics tracker'));
   private readonly logger: Logger;
   private readonly engine: Engine<unknown>;
   private readonly connector: Connector<unknown>;
@@ -61,7 +69,8 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   private inFlight = 0;
   private closed: Promise<void> | undefined;
   private onDrained: (() => void) | undefined;
-  private readonly replicas: ReplicaSet | undefined;
+  /** The read replicas and their router, when readReplicaUrls is set (built by replicas/, see read-routing.ts). */
+  private readonly replicas: ReadRouter<Pool> | undefined;
   private readonly readView: Reader;
   private readonly lifecycle: ConnectionLifecycle;
 
@@ -93,8 +102,11 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       { min: this.config.min, max: this.config.max },
     );
     // Before anything starts: a replica that cannot be set up fails createPool with nothing left running.
-    this.replicas = this.config.readReplicaUrls.length > 0 ? new ReplicaSet(this, options, (o) => new Pool(o), this.logger) : undefined;
-    this.readView = new Reader(this, this.replicas);
+    this.replicas =
+      this.config.readReplicaUrls.length > 0
+        ? createReadRouter({ primary: this, options, makePool: (o) => new Pool(o), logger: this.logger })
+        : undefined;
+    this.readView = this.replicas?.reader ?? new PrimaryReader(this);
     if (this.config.evictionIntervalMs > 0) {
       this.housekeeping = setInterval(() => this.runHousekeeping(), this.config.evictionIntervalMs);
       // Housekeeping must never be the reason a process stays alive.
@@ -143,7 +155,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
 
   /** The read replicas' own pools (named `<pool>:replica-<n>`), for their events and metrics. */
   get replicaPools(): readonly Pool[] {
-    return this.replicas?.members.map((r) => r.pool) ?? [];
+    return this.replicas?.pools ?? [];
   }
 
   acquire(opts?: AcquireOptions): Promise<PooledConnection> {
@@ -182,8 +194,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       for (let i = 0; i < wanted; i++) leases.push(await this.acquireConnection(this.config.acquireTimeoutMs || this.config.connectTimeoutMs));
     } catch (err) {
       const cause = err instanceof PoolTimeoutError && err.cause !== undefined ? err.cause : err;
-      const why = cause instanceof Error ? cause.message : String(cause);
-      throw new ConnectionError(`Pool "${this.name}" could not open its ${wanted} warm connections to ${this.config.url}: ${why}`, cause);
+      throw new ConnectionError(`Pool "${this.name}" could not open its ${wanted} warm connections to ${this.config.url}: ${messageOf(cause)}`, cause);
     } finally {
       for (const conn of leases) this.releaseConnection(conn);
     }
@@ -213,12 +224,22 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   }
 
   /** @internal The sizes alone, without stats()' percentiles and copies: what metrics read at every scrape. */
-  sizes(): { active: number; idle: number; pending: number; min: number; max: number } {
+  sizes(): PoolSizes {
     return { active: this.borrowed.size, idle: this.engine.idle, pending: this.engine.pending, min: this.config.min, max: this.config.max };
   }
 
   health(opts?: { timeoutMs?: number }): Promise<HealthReport> {
     return checkHealth(this, opts?.timeoutMs ?? Math.min(this.config.acquireTimeoutMs || 5000, 5000));
+  }
+
+  /** @internal The trackers' fan-out, read by the connection lifecycle; undefined while none is installed. */
+  get tracker(): MetricsTracker | undefined {
+    return this.trackers.current;
+  }
+
+  /** @internal installMetricsTracker is the public way; returns the function that removes the tracker. */
+  addTracker(tracker: MetricsTracker): () => void {
+    return this.trackers.add(tracker);
   }
 
   /** Connection attempts made so far (successes and failures); the reliability tests read it. */
@@ -301,13 +322,13 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
 
   /** The hot path: a healthy connection used moments ago goes straight out, with no round-trip. */
   private admit(conn: Connection, startedAt: number, timeoutMs: number, signal?: AbortSignal, now = Date.now()): Connection | Promise<Connection> {
-    if (
-      retirementReason(conn, this.config.maxUses, now) === undefined &&
-      (!this.config.testOnAcquire || now - conn.lastUsedAt < VALIDATION_SKIP_WINDOW_MS)
-    ) {
-      return this.lend(conn, startedAt, now);
-    }
+    if (retirementReason(conn, this.config.maxUses, now) === undefined && this.skipsValidation(conn, now)) return this.lend(conn, startedAt, now);
     return this.admitAfterChecks(conn, startedAt, timeoutMs, signal);
+  }
+
+  /** No validation round-trip: testOnAcquire is off, or the connection was used moments ago. */
+  private skipsValidation(conn: Connection, now: number): boolean {
+    return !this.config.testOnAcquire || now - conn.lastUsedAt < VALIDATION_SKIP_WINDOW_MS;
   }
 
   /** Retires expired connections and validates stale ones, taking others until one passes or time runs out. */
@@ -317,7 +338,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
       const now = Date.now();
       const reason = retirementReason(conn, this.config.maxUses, now);
       if (reason !== undefined) this.engine.retire(conn, reason);
-      else if (!this.config.testOnAcquire || now - conn.lastUsedAt < VALIDATION_SKIP_WINDOW_MS) break;
+      else if (this.skipsValidation(conn, now)) break;
       else if (await this.passesValidation(conn, deadline - now)) break;
       if (this.stopped) throw new PoolClosedError(this.name);
       const remaining = deadline - Date.now();
@@ -336,7 +357,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     const waitMs = now - startedAt;
     this.recorder.counters.acquires++;
     this.recorder.wait.record(waitMs, now);
-    this.tracker?.recordWait(waitMs);
+    this.trackers.current?.recordWait(waitMs);
     if (this.listenerCount('acquire') > 0) this.emit('acquire', { pool: this.name, connectionId: conn.id, waitMs });
     this.trackUtilization(now);
     return conn;
@@ -348,7 +369,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     const now = Date.now();
     const useMs = now - conn.borrowedAt;
     this.recorder.use.record(useMs, now);
-    this.tracker?.recordUse(useMs);
+    this.trackers.current?.recordUse(useMs);
     conn.borrowedAt = 0;
     conn.lastUsedAt = now;
     if (this.listenerCount('release') > 0) this.emit('release', { pool: this.name, connectionId: conn.id, useMs });
@@ -371,9 +392,7 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   async runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number): Promise<QueryResult<R>> {
     const started = performance.now();
     try {
-      const running = this.adapter.query<R>(conn.raw, sql, params);
-      const limitMs = timeoutMs ?? this.statementDeadlineMs;
-      return await (limitMs > 0 && !this.adapter.synchronous ? withQueryDeadline(conn, running, limitMs) : running);
+      return await this.boundedByStatementTimeout(conn, this.adapter.query<R>(conn.raw, sql, params), timeoutMs);
     } catch (err) {
       if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
       // Drivers echo connection strings in some errors; the caller gets the error without secrets.
@@ -381,13 +400,13 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     } finally {
       const durationMs = performance.now() - started;
       this.recorder.query.record(durationMs);
-      this.tracker?.recordOperation(durationMs);
+      this.trackers.current?.recordOperation(durationMs);
       this.alarms.queryFinished(conn, sql, durationMs);
     }
   }
 
-  private boundedByStatementTimeout<T>(conn: Connection, running: Promise<T>): Promise<T> {
-    const limitMs = this.statementDeadlineMs;
+  /** A statement bounded by the caller's timeoutMs, else by statementTimeoutMs plus its grace (see statement-deadline.ts). */
+  private boundedByStatementTimeout<T>(conn: Connection, running: Promise<T>, limitMs = this.statementDeadlineMs): Promise<T> {
     return limitMs > 0 && !this.adapter.synchronous ? withQueryDeadline(conn, running, limitMs) : running;
   }
 
@@ -461,13 +480,9 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
   private async drain(timeoutMs: number): Promise<void> {
     this.closing = true;
     if (this.inFlight > 0 || this.borrowed.size > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
-        this.onDrained = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      const drained = new Promise<void>((resolve) => (this.onDrained = resolve));
+      // At least 1 ms, as before: close({ timeoutMs: 0 }) stops at once rather than waiting unbounded.
+      await withDeadline(drained, Math.max(1, timeoutMs), () => undefined);
       this.onDrained = undefined;
     }
     this.stopped = true;
@@ -481,10 +496,4 @@ export class Pool extends EventEmitter<PoolEvents> implements LeaseOwner {
     }
     await this.engine.shutdown();
   }
-}
-
-export function createPool(options?: PoolOptions): Pool {
-  const pool = new Pool(options);
-  trackOpenPool(pool);
-  return pool;
 }

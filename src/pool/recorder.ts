@@ -1,5 +1,4 @@
 import type { DestroyReason } from './connection';
-import type { ReadRoutingStats } from '../replicas/replica-set';
 import { SampleWindow, type Percentiles } from './sample-window';
 
 export interface PoolCounters {
@@ -38,6 +37,30 @@ export interface PoolStats {
   totals: Record<'waitMs' | 'queryMs' | 'useMs' | 'connectMs', { sum: number; count: number }>;
   /** Present when the pool has read replicas: each one's state and which reads went where. */
   reads?: ReadRoutingStats;
+}
+
+/** One replica as the read router sees it. */
+export interface ReplicaStats {
+  /** The replica pool's name: `<pool>:replica-<n>`, its pool_name in events and metrics. */
+  name: string;
+  /** The replica's URL, password masked. */
+  url: string;
+  healthy: boolean;
+  /** Reads this replica served. */
+  reads: number;
+  /** Times it was taken out (failed health check or unreachable during a read). */
+  failures: number;
+  /** Why it was last taken out (never holds a secret). */
+  lastError?: string;
+  /** Replication lag at the last check, where maxReplicaLagMs is set and the adapter can measure it. */
+  lagMs?: number;
+  pool: PoolStats;
+}
+
+export interface ReadRoutingStats {
+  replicas: ReplicaStats[];
+  /** Reads sent to the primary because no replica was healthy. */
+  primaryFallbackReads: number;
 }
 
 /** The counters and duration windows a pool keeps; every update is O(1). */

@@ -1,5 +1,6 @@
-import type { Connection } from './connection';
+import { withDeadline } from '../shared/deadline';
 import { QueryTimeoutError } from '../shared/errors';
+import type { Connection } from './connection';
 
 /** How long past statementTimeoutMs the pool waits for the server's own cancellation before it gives up on the connection. */
 const STATEMENT_TIMEOUT_GRACE_MS = 1000;
@@ -20,20 +21,8 @@ export function clientStatementTimeoutMs(statementTimeoutMs: number): number {
  * be trusted with another one.
  */
 export function withQueryDeadline<T>(conn: Connection, running: Promise<T>, timeoutMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      conn.broken ??= new QueryTimeoutError(timeoutMs);
-      reject(new QueryTimeoutError(timeoutMs));
-    }, timeoutMs);
-    running.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
+  return withDeadline(running, timeoutMs, () => {
+    conn.broken ??= new QueryTimeoutError(timeoutMs);
+    throw new QueryTimeoutError(timeoutMs);
   });
 }

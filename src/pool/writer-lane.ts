@@ -1,3 +1,5 @@
+import { startDeadline, stopDeadline } from '../shared/deadline';
+
 /**
  * One writer at a time per embedded SQLite file. SQLite allows a single writer; with a synchronous
  * driver a second writer does not wait politely, it blocks the event loop in busy_timeout while the
@@ -48,11 +50,11 @@ export class WriterLane {
           reject(e);
         },
       };
-      const timer = Number.isFinite(timeoutMs) && timeoutMs > 0 ? setTimeout(() => entry.reject(onTimeout()), timeoutMs) : undefined;
+      const deadline = startDeadline(timeoutMs, () => entry.reject(onTimeout()));
       const onAbort = () => entry.reject(signal?.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
       const cleanup = () => {
-        if (timer) clearTimeout(timer);
+        stopDeadline(deadline);
         signal?.removeEventListener('abort', onAbort);
       };
       this.waiting.push(entry);

@@ -1,9 +1,10 @@
-import type { Pool } from '../pool/pool';
+import type { PoolOptions } from '../config/types';
+import { Pool } from '../pool/pool';
 
 /**
- * Every pool createPool() made that is not closed yet, so closeAllPools() and the SIGTERM hooks
- * drain them too, not only the named pools of getPool(): a service that calls createPool() and
- * installShutdownHooks() expects its pool drained. Kept on globalThis, like the registry, so the
+ * createPool(), and every pool it made that is not closed yet, so closeAllPools() and the SIGTERM
+ * hooks drain them too, not only the named pools of getPool(): a service that calls createPool()
+ * and installShutdownHooks() expects its pool drained. Kept on globalThis, like the registry, so the
  * ESM and CommonJS copies of the module see one set.
  */
 const OPEN_POOLS_KEY = Symbol.for('lifeguard.openPools');
@@ -16,7 +17,17 @@ function openPoolSet(): Set<Pool> {
   return holder[OPEN_POOLS_KEY];
 }
 
-export function trackOpenPool(pool: Pool): void {
+/**
+ * A new Pool that closeAllPools() and the shutdown hooks will drain. This is all that sets it apart
+ * from `new Pool(options)`, which is why it lives here, in the process room, and not in pool/.
+ */
+export function createPool(options?: PoolOptions): Pool {
+  const pool = new Pool(options);
+  trackOpenPool(pool);
+  return pool;
+}
+
+function trackOpenPool(pool: Pool): void {
   const set = openPoolSet();
   // Closed pools are forgotten here rather than on close, so close() stays free of bookkeeping.
   for (const known of set) if (known.isClosed) set.delete(known);

@@ -1,27 +1,20 @@
 import type { QueryResult } from '../../adapters/contract';
 import type { Connection } from '../pool/connection';
+import { PooledConnection, runOnLease, type AcquireOptions } from '../pool/lease';
+import { announceRead, type ReadPrimary, type Reader, type RoutedPool } from '../pool/read-routing';
 import { ConnectionError, PoolClosedError, PoolTimeoutError, QueryTimeoutError } from '../shared/errors';
-import { PooledConnection, runOnLease } from '../pool/lease';
-import type { AcquireOptions, Pool } from '../pool/pool';
 import type { Replica, ReplicaSet } from './replica-set';
 
-/** Which pool served a read: a replica's pool name, or the primary's with `fallback` true. */
-export interface ReadRoutedEvent {
-  pool: string;
-  servedBy: string;
-  fallback: boolean;
-}
-
 /**
- * The read side of a pool: each call goes to the least-busy healthy replica, and to the primary
- * when there is none. A replica that turns out to be unreachable during a read is taken out and the
+ * `pool.reader()` of a pool with read replicas: each call goes to the least-busy healthy replica,
+ * and to the primary when there is none. A replica that turns out to be unreachable during a read is taken out and the
  * read is retried on the next replica or the primary (a read has no side effects to repeat);
  * SQL errors and query timeouts are the caller's and are not retried.
  */
-export class Reader {
+export class ReplicaReader<P extends RoutedPool> implements Reader {
   constructor(
-    private readonly primary: Pool,
-    private readonly replicas: ReplicaSet | undefined,
+    private readonly primary: ReadPrimary,
+    private readonly replicas: ReplicaSet<P>,
   ) {}
 
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: AcquireOptions): Promise<QueryResult<R>> {
@@ -31,7 +24,6 @@ export class Reader {
     );
   }
 
-  /** A connection from a replica (or the primary): the caller releases it. */
   acquire(opts?: AcquireOptions): Promise<PooledConnection> {
     return this.route(
       async (replica) => new PooledConnection(replica.pool, await this.acquireOn(replica, opts)),
@@ -39,30 +31,29 @@ export class Reader {
     );
   }
 
-  /** Runs fn on one read connection. Failures inside fn are not retried: fn may have done anything. */
   async withConnection<T>(fn: (conn: PooledConnection) => Promise<T>, opts?: AcquireOptions): Promise<T> {
     return runOnLease(await this.acquire(opts), fn);
   }
 
-  private async route<T>(onReplica: (replica: Replica) => Promise<T>, onPrimary: () => Promise<T>): Promise<T> {
-    const tried = new Set<Replica>();
-    for (let replica = this.replicas?.pick(tried); replica; replica = this.replicas?.pick(tried)) {
+  private async route<T>(onReplica: (replica: Replica<P>) => Promise<T>, onPrimary: () => Promise<T>): Promise<T> {
+    const tried = new Set<Replica<P>>();
+    for (let replica = this.replicas.pick(tried); replica; replica = this.replicas.pick(tried)) {
       tried.add(replica);
       try {
         const result = await onReplica(replica);
         replica.reads++;
-        this.announce(replica.pool.name, false);
+        announceRead(this.primary, replica.pool.name, false);
         return result;
       } catch (err) {
         if (!this.unreachable(replica, err)) throw err;
       }
     }
-    if (this.replicas) this.replicas.primaryFallbackReads++;
-    this.announce(this.primary.name, this.replicas !== undefined);
+    this.replicas.primaryFallbackReads++;
+    announceRead(this.primary, this.primary.name, true);
     return onPrimary();
   }
 
-  private async queryOn<R>(replica: Replica, sql: string, params: readonly unknown[] | undefined, opts?: AcquireOptions): Promise<QueryResult<R>> {
+  private async queryOn<R>(replica: Replica<P>, sql: string, params: readonly unknown[] | undefined, opts?: AcquireOptions): Promise<QueryResult<R>> {
     const conn = await this.acquireOn(replica, opts);
     let failure: unknown;
     try {
@@ -79,25 +70,21 @@ export class Reader {
   }
 
   /** Waits on the replica's pool, but stops waiting the moment the replica is taken out. */
-  private acquireOn(replica: Replica, opts?: AcquireOptions): Promise<Connection> {
+  private acquireOn(replica: Replica<P>, opts?: AcquireOptions): Promise<Connection> {
     const signal = opts?.signal ? AbortSignal.any([opts.signal, replica.downSignal]) : replica.downSignal;
     return replica.pool.acquireConnection(opts?.timeoutMs ?? replica.pool.config.acquireTimeoutMs, signal);
   }
 
   /** True (and the replica taken out) when the failure was the replica, not the caller's SQL. */
-  private unreachable(replica: Replica, err: unknown): boolean {
+  private unreachable(replica: Replica<P>, err: unknown): boolean {
     if (err instanceof PoolClosedError && !this.primary.isClosed && replica.pool.isClosed) return true;
     if (err instanceof PoolClosedError) return false;
     if (!replica.healthy) return true;
     const cause = err instanceof ReplicaUnreachable ? err.cause : err instanceof PoolTimeoutError ? err.cause : err;
     const isConnectionFailure = err instanceof ReplicaUnreachable || err instanceof ConnectionError || (err instanceof PoolTimeoutError && err.cause !== undefined);
     if (!isConnectionFailure) return false;
-    this.replicas?.takeOut(replica, cause instanceof Error ? cause : new ConnectionError(String(cause)));
+    this.replicas.takeOut(replica, cause instanceof Error ? cause : new ConnectionError(String(cause)));
     return true;
-  }
-
-  private announce(servedBy: string, fallback: boolean): void {
-    if (this.primary.listenerCount('readRouted') > 0) this.primary.emit('readRouted', { pool: this.primary.name, servedBy, fallback });
   }
 }
 

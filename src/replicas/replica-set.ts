@@ -2,46 +2,15 @@ import { setMaxListeners } from 'node:events';
 import type { Logger, PoolOptions, PoolSettings, ResolvedConfig } from '../config/types';
 import { resolveConfig } from '../config';
 import { SETTINGS } from '../config/options';
+import type { ReadPrimary, RoutedPool } from '../pool/read-routing';
+import type { ReadRoutingStats } from '../pool/recorder';
 import { ConfigError, ConnectionError, ReplicaLagError } from '../shared/errors';
-import type { Pool } from '../pool/pool';
-import type { PoolStats } from '../pool/recorder';
+import { messageOf } from '../shared/message-of';
 
 /** Used when replicaCheckIntervalMs is 0: a replica taken out must still come back. */
 export const DEFAULT_REPLICA_CHECK_INTERVAL_MS = 5000;
 
-/** One replica as the read router sees it. */
-export interface ReplicaStats {
-  /** The replica pool's name: `<pool>:replica-<n>`, its pool_name in events and metrics. */
-  name: string;
-  /** The replica's URL, password masked. */
-  url: string;
-  healthy: boolean;
-  /** Reads this replica served. */
-  reads: number;
-  /** Times it was taken out (failed health check or unreachable during a read). */
-  failures: number;
-  /** Why it was last taken out (never holds a secret). */
-  lastError?: string;
-  /** Replication lag at the last check, where maxReplicaLagMs is set and the adapter can measure it. */
-  lagMs?: number;
-  pool: PoolStats;
-}
-
-export interface ReadRoutingStats {
-  replicas: ReplicaStats[];
-  /** Reads sent to the primary because no replica was healthy. */
-  primaryFallbackReads: number;
-}
-
-/** The slice of the primary a replica set needs: where to report, and how to build a pool. */
-export interface ReplicaHost {
-  readonly name: string;
-  readonly config: ResolvedConfig;
-  emit(event: 'replicaDown', e: { pool: string; replica: string; url: string; error: Error }): boolean;
-  emit(event: 'replicaUp', e: { pool: string; replica: string; url: string }): boolean;
-}
-
-export class Replica {
+export class Replica<P extends RoutedPool = RoutedPool> {
   healthy = true;
   reads = 0;
   failures = 0;
@@ -50,7 +19,7 @@ export class Replica {
   private down = Replica.downController();
 
   constructor(
-    readonly pool: Pool,
+    readonly pool: P,
     readonly url: string,
   ) {}
 
@@ -93,17 +62,17 @@ export class Replica {
  * fails a check, or cannot be reached during a read, is taken out; the timer keeps checking it
  * and puts it back when a check passes.
  */
-export class ReplicaSet {
-  readonly members: Replica[];
+export class ReplicaSet<P extends RoutedPool = RoutedPool> {
+  readonly members: Replica<P>[];
   primaryFallbackReads = 0;
   private readonly timer: NodeJS.Timeout;
   private nextStart = 0;
   private checking = false;
 
   constructor(
-    private readonly host: ReplicaHost,
+    private readonly host: ReadPrimary,
     options: PoolOptions,
-    makePool: (options: PoolOptions) => Pool,
+    makePool: (options: PoolOptions) => P,
     private readonly logger: Logger,
   ) {
     const { config } = host;
@@ -127,8 +96,8 @@ export class ReplicaSet {
   }
 
   /** The healthy replica with the least load among those not yet tried; ties rotate. */
-  pick(tried: ReadonlySet<Replica>): Replica | undefined {
-    let best: Replica | undefined;
+  pick(tried: ReadonlySet<Replica<P>>): Replica<P> | undefined {
+    let best: Replica<P> | undefined;
     let bestLoad = Infinity;
     const count = this.members.length;
     for (let k = 0; k < count; k++) {
@@ -144,7 +113,7 @@ export class ReplicaSet {
     return best;
   }
 
-  takeOut(replica: Replica, error: Error): void {
+  takeOut(replica: Replica<P>, error: Error): void {
     if (!replica.markDown(error)) return;
     const event = { pool: this.host.name, replica: replica.pool.name, url: replica.url, error };
     this.host.emit('replicaDown', event);
@@ -162,7 +131,7 @@ export class ReplicaSet {
     }
   }
 
-  private async check(replica: Replica): Promise<void> {
+  private async check(replica: Replica<P>): Promise<void> {
     if (replica.pool.isClosed) return;
     const report = await replica.pool.health();
     if (report.status === 'unhealthy') {
@@ -179,7 +148,7 @@ export class ReplicaSet {
   }
 
   /** A ReplicaLagError when the replica is further behind than maxReplicaLagMs; undefined when fine or unmeasurable. */
-  private async lagError(replica: Replica): Promise<Error | undefined> {
+  private async lagError(replica: Replica<P>): Promise<Error | undefined> {
     const maxLagMs = this.host.config.maxReplicaLagMs;
     const { adapter } = replica.pool;
     const measure = adapter.replicationLagMs;
@@ -225,8 +194,7 @@ function replicaPoolOptions(primary: ResolvedConfig, options: PoolOptions, url: 
   try {
     ownUrlSettings = resolveConfig({ url, env: {}, name }).sources;
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new ConfigError(primary.origins.readReplicaUrls ?? 'readReplicaUrls', `Read replica ${index + 1} (${primary.readReplicaUrls[index]}) is not usable: ${why}`);
+    throw new ConfigError(primary.origins.readReplicaUrls ?? 'readReplicaUrls', `Read replica ${index + 1} (${primary.readReplicaUrls[index]}) is not usable: ${messageOf(err)}`);
   }
   const inherited: Partial<Record<keyof PoolSettings, unknown>> = {};
   for (const { key } of SETTINGS) {

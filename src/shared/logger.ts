@@ -1,4 +1,10 @@
-import type { Logger } from '../config/types';
+/** Something with pino's method shape: an object first, then a message. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
 
 /**
  * Used when no logger is given: silent for debug and info, and only what a user must see

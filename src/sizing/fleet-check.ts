@@ -1,5 +1,7 @@
 import type { Adapter } from '../../adapters/contract';
 import type { Logger, ResolvedConfig } from '../config/types';
+import { withDeadline } from '../shared/deadline';
+import { messageOf } from '../shared/message-of';
 import { fleetBudget, fleetWarning } from './sizing';
 
 /** The server question must not hold up the first caller for long; past this, no answer, no warning. */
@@ -29,7 +31,7 @@ export class FleetCheck {
     this.checked = true;
     const { name, max, instances } = this.config;
     try {
-      const info = await withinTimeout(this.adapter.serverInfo(raw), SERVER_INFO_TIMEOUT_MS);
+      const info = await withDeadline(this.adapter.serverInfo(raw), SERVER_INFO_TIMEOUT_MS, () => undefined);
       if (info?.maxConnections === undefined) return;
       const budget = fleetBudget({ serverMaxConnections: info.maxConnections, instances, database: this.adapter.name });
       const warning = fleetWarning(max, budget);
@@ -39,15 +41,7 @@ export class FleetCheck {
         `lifeguard: ${warning}`,
       );
     } catch (err) {
-      this.logger.debug({ pool: name, err: err instanceof Error ? err.message : String(err) }, 'lifeguard: could not read max_connections; fleet sizing not checked');
+      this.logger.debug({ pool: name, err: messageOf(err) }, 'lifeguard: could not read max_connections; fleet sizing not checked');
     }
   }
-}
-
-function withinTimeout<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

@@ -1,6 +1,5 @@
 import { Registry } from 'prom-client';
-import { ConfigError, ReplicaLagError, registerPoolMetrics } from '../../src';
-import type { ReadRoutedEvent } from '../../src/replicas/reader';
+import { ConfigError, ReplicaLagError, registerPoolMetrics, type ReadRoutedEvent } from '../../src';
 import { fakeDatabase, type FakeDatabase } from '../helpers/fake-adapter';
 import { closeFakePools, fakePool, sleep } from '../helpers/pools';
 

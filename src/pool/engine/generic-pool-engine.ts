@@ -140,9 +140,6 @@ export class Engine<Raw> {
   get idle(): number {
     return this.gp.available;
   }
-  get borrowed(): number {
-    return this.gp.borrowed;
-  }
   get pending(): number {
     return this.queue.length;
   }

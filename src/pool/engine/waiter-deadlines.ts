@@ -1,3 +1,4 @@
+import { startDeadline, stopDeadline, type Deadline } from '../../shared/deadline';
 import type { QueuedRequest } from './waiter-queue';
 
 interface Entry {
@@ -10,12 +11,13 @@ interface Entry {
  * Acquire timeouts for every waiter of a pool on ONE timer, armed for the earliest deadline. A
  * timer per waiter costs a setTimeout and a clearTimeout on every contended acquire; waiters
  * mostly share the pool's timeout and arrive in order, so the earliest deadline is the oldest
- * waiter's and keeping the list sorted is an append.
+ * waiter's and keeping the list sorted is an append. The one timer is a shared/deadline one; what
+ * this class adds is the bookkeeping of many waiters on it, which a single bounded wait does not need.
  */
 export class DeadlineTracker {
   private entries: Entry[] = [];
   private head = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Deadline;
   private armedFor = Infinity;
 
   constructor(private readonly expire: (request: QueuedRequest, waitedMs: number) => void) {}
@@ -51,7 +53,7 @@ export class DeadlineTracker {
 
   /** Forgets every entry and the timer (on close). */
   clear(): void {
-    if (this.timer) clearTimeout(this.timer);
+    stopDeadline(this.timer);
     this.timer = undefined;
     this.armedFor = Infinity;
     this.entries = [];
@@ -59,9 +61,10 @@ export class DeadlineTracker {
   }
 
   private arm(deadline: number, now: number): void {
-    if (this.timer) clearTimeout(this.timer);
+    stopDeadline(this.timer);
     this.armedFor = deadline;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, deadline - now));
+    // At least 1 ms, as Node makes a 0 ms timer anyway: a deadline already passed fires at once.
+    this.timer = startDeadline(Math.max(1, deadline - now), () => this.fire());
   }
 
   private fire(): void {
