@@ -1,4 +1,5 @@
-import { SOCKET_ERROR_CODES, errorCode, errorMessage } from './server-url';
+import { messageOf } from '../src/shared/message-of';
+import { SOCKET_ERROR_CODES, errorCode } from './server-url';
 
 /**
  * mysql2 codes after which the connection is gone: the socket closed (PROTOCOL_CONNECTION_LOST,
@@ -33,7 +34,7 @@ export function isBrokenMysqlError(err: unknown): boolean {
   if (code !== undefined && (BROKEN_CODES.has(code) || SOCKET_ERROR_CODES.has(code))) return true;
   const errno = (err as { errno?: unknown }).errno;
   if (typeof errno === 'number' && BROKEN_ERRNOS.has(errno)) return true;
-  return errorMessage(err).includes("Can't add new command when connection is in closed state");
+  return messageOf(err).includes("Can't add new command when connection is in closed state");
 }
 
 /** 1213 deadlock and 1205 lock wait timeout: roll back and run the transaction again. */
@@ -57,7 +58,7 @@ export function mysqlRefusedTls(err: unknown): boolean {
  */
 export function mysqlRequiresTls(err: unknown): boolean {
   const errno = (err as { errno?: unknown } | null)?.errno;
-  return errno === 3159 || errno === 1045 || /secure transport|require.*ssl/i.test(errorMessage(err));
+  return errno === 3159 || errno === 1045 || /secure transport|require.*ssl/i.test(messageOf(err));
 }
 
 /** Adds to a plain-text connection's 1045 that it may be TLS the server wants, which MariaDB does not say. */

@@ -6,6 +6,7 @@ import { explainPlainTextRefusal, isBrokenMysqlError, isRetryableMysqlError, mys
 import { parseServerUrl } from './server-url';
 import { connectByTlsPlan, readTlsFiles, tlsPlanFor } from './tls';
 import { mysqlBeginSql } from './transaction-sql';
+import { withDeadline } from '../src/shared/deadline';
 
 /**
  * MySQL and MariaDB through `mysql2` (callback API, wrapped: one promise per call, no extra layer).
@@ -204,20 +205,13 @@ function normalise<R>(result: unknown, fields: FieldPacket[] | undefined): Query
 
 /** end() sends COM_QUIT and waits for the server; a dead or silent server gets destroy(). */
 async function endConnection(conn: Connection): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => {
-      conn.destroy();
-      resolve();
-    }, CLOSE_WAIT_MS);
+  const ended = new Promise<void>((resolve) => {
     try {
-      conn.end(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+      conn.end(() => resolve());
     } catch {
-      clearTimeout(timer);
       conn.destroy();
       resolve();
     }
   });
+  await withDeadline(ended, CLOSE_WAIT_MS, () => conn.destroy());
 }

@@ -1,4 +1,5 @@
-import { SOCKET_ERROR_CODES, errorCode, errorMessage } from './server-url';
+import { messageOf } from '../src/shared/message-of';
+import { SOCKET_ERROR_CODES, errorCode } from './server-url';
 
 /**
  * SQLSTATEs after which the session is gone or unusable:
@@ -26,7 +27,7 @@ export function isBrokenPostgresError(err: unknown): boolean {
   // A FATAL or PANIC error report ends the session, whatever its SQLSTATE.
   const severity = (err as { severity?: unknown }).severity;
   if (severity === 'FATAL' || severity === 'PANIC') return true;
-  const message = errorMessage(err);
+  const message = messageOf(err);
   return BROKEN_MESSAGES.some((text) => message.startsWith(text));
 }
 
@@ -38,10 +39,10 @@ export function isRetryablePostgresError(err: unknown): boolean {
 
 /** The server refused TLS (sslMode prefer tried it first): try again in plain text. */
 export function serverRefusedTls(err: unknown): boolean {
-  return errorMessage(err).includes('The server does not support SSL connections');
+  return messageOf(err).includes('The server does not support SSL connections');
 }
 
 /** pg_hba.conf accepts this client only over TLS (sslMode allow tried plain first). */
 export function serverRequiresTls(err: unknown): boolean {
-  return errorCode(err) === '28000' && /no encryption/i.test(errorMessage(err));
+  return errorCode(err) === '28000' && /no encryption/i.test(messageOf(err));
 }

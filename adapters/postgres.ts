@@ -6,6 +6,7 @@ import { isBrokenPostgresError, isRetryablePostgresError, serverRefusedTls, serv
 import { parseServerUrl } from './server-url';
 import { connectByTlsPlan, readTlsFiles, tlsPlanFor } from './tls';
 import { postgresBeginSql } from './transaction-sql';
+import { withDeadline } from '../src/shared/deadline';
 import { TransactionRolledBackError } from '../src/shared/errors';
 
 /**
@@ -172,16 +173,5 @@ function destroySocket(client: Client, reason?: unknown): void {
 
 /** end() politely, but never wait on a server that does not answer. */
 async function endClient(client: Client): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      destroySocket(client);
-      resolve();
-    }, CLOSE_WAIT_MS);
-  });
-  try {
-    await Promise.race([client.end().catch(() => undefined), gaveUp]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await withDeadline(client.end().catch(() => undefined), CLOSE_WAIT_MS, () => destroySocket(client));
 }

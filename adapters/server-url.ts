@@ -48,10 +48,6 @@ export function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** Socket-level failures: the connection under them is gone, whatever the driver. */
 export const SOCKET_ERROR_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',

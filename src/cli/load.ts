@@ -4,6 +4,7 @@
  */
 import type { Pool } from '../pool/pool';
 import type { Percentiles } from '../pool/sample-window';
+import { messageOf } from '../shared/message-of';
 
 export interface LoadProgress {
   elapsedMs: number;
@@ -58,7 +59,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         errors++;
         const code = errorCode(err);
         errorsByCode[code] = (errorsByCode[code] ?? 0) + 1;
-        const message = `${code}: ${err instanceof Error ? err.message : String(err)}`;
+        const message = `${code}: ${messageOf(err)}`;
         if (errorSamples.length < ERROR_SAMPLES && !errorSamples.includes(message)) errorSamples.push(message);
       }
       latencies.push(performance.now() - opStarted);

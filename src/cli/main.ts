@@ -15,6 +15,7 @@ import { registerConfigCommand } from './config-command';
 import { EXIT, type ExitCode } from './exit-codes';
 import { registerServeCommand } from './serve-command';
 import { registerSizeCommand } from './size-command';
+import { messageOf } from '../shared/message-of';
 
 // As the package entry does: pools the CLI opens with DB_READ_REPLICA_URLS route reads to replicas.
 installReadRouter(createReplicaRouter);
@@ -58,7 +59,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
 function reportFailure(err: unknown): ExitCode {
   // commander has already printed its own message (or the help) for these.
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   if (err instanceof ConfigError) {
     process.stderr.write(`lifeguard: configuration error (${err.setting}): ${message}\n`);
     return EXIT.usage;

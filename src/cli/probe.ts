@@ -9,6 +9,7 @@ import { createPool } from '../process/open-pools';
 import { resolveConfig } from '../config';
 import type { PoolOptions } from '../config/types';
 import { fleetBudget, fleetWarning, type FleetBudget } from '../sizing/sizing';
+import { messageOf } from '../shared/message-of';
 
 /** Open connections at or above this share of the server's limit are worth a warning. */
 const NEAR_LIMIT = 0.8;
@@ -65,7 +66,7 @@ async function describeServer(pool: Pool, probe: ProbeOptions, result: Probe): P
   try {
     result.server = await pool.withConnection((conn) => serverInfo(conn.raw), { timeoutMs: probe.timeoutMs });
   } catch (err) {
-    result.serverError = err instanceof Error ? err.message : String(err);
+    result.serverError = messageOf(err);
     return;
   }
   const limit = result.server.maxConnections;

@@ -10,6 +10,8 @@ import { registerPoolMetrics } from '../observability/prometheus';
 import { loadOptionalPackage } from '../shared/optional-package';
 import type { Pool } from '../pool/pool';
 import type { Secret } from '../shared/secret';
+import { withDeadline } from '../shared/deadline';
+import { messageOf } from '../shared/message-of';
 
 /** How long a request in flight may finish after a stop signal. */
 const STOP_GRACE_MS = 2000;
@@ -43,9 +45,11 @@ export function createSidecar(pools: Record<string, Pool>, token: Secret | undef
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive sockets from scrapers would hold close() open for their idle timeout.
       server.closeIdleConnections();
-      const straggler = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
-      await closed;
-      clearTimeout(straggler);
+      // Past the grace, close() stops waiting on the rest: they are cut, and closed settles.
+      await withDeadline(closed, STOP_GRACE_MS, () => {
+        server.closeAllConnections();
+        return closed;
+      });
       for (const remove of unregister) remove();
     },
   };
@@ -67,7 +71,7 @@ async function serveMetrics(req: IncomingMessage, res: ServerResponse, registry:
 
 function fail(res: ServerResponse, err: unknown): void {
   // A scrape that failed must say so (500), and the sidecar must keep serving the next one.
-  process.stderr.write(`lifeguard serve: request failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`lifeguard serve: request failed: ${messageOf(err)}\n`);
   if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
   res.end('internal error\n');
 }
