@@ -1,4 +1,8 @@
 /**
+ * adapters/ — one module per driver (libsql, postgres, mysql, sqlite, with their error tables,
+ * URL parsing and TLS), the scheme → adapter table (scheme-registry.ts) and this contract. An
+ * adapter imports only src/shared/ and the config types; the pool imports adapters, never the reverse.
+ *
  * The adapter contract: what lifeguard needs from one database driver, and nothing about pooling.
  * Shape borrowed from deadpool's Manager and Kysely's Driver: the pool owns every policy
  * (timeouts, recycling, validation, closing); an adapter owns only its connections.

@@ -57,7 +57,7 @@ export class Pool
   private readonly connector: Connector<unknown>;
   private readonly borrowed = new Set<Connection>();
   private readonly alarms: PoolAlarms;
-  /** When the pool gives up on a statement the server should have cancelled (0: never); see query-deadline.ts. */
+  /** When the pool gives up on a statement the server should have cancelled (0: never); see statement-deadline.ts. */
   private readonly statementDeadlineMs: number;
   private readonly lane: WriterLane | undefined;
   private readonly housekeeping: NodeJS.Timeout | undefined;

@@ -1,4 +1,8 @@
 /**
+ * src/shared/ — the floor every room stands on, importing nothing of lifeguard's: the error
+ * classes (this file), secrets and redaction (secret.ts), the logger (logger.ts), optional peer
+ * loading (optional-package.ts), the one deadline helper (deadline.ts) and messageOf (message-of.ts).
+ *
  * Every error lifeguard raises is one of these classes, with a stable `code` to branch on and the
  * underlying error as `cause`. Messages never contain a password or token: they are built from
  * masked values, and driver messages are passed through `redactText` before they are wrapped.

@@ -1,5 +1,5 @@
 /**
- * One regression test per generic-pool 3.9 defect that src/engine.ts compensates. Each fails
+ * One regression test per generic-pool 3.9 defect that src/pool/engine/generic-pool-engine.ts compensates. Each fails
  * without its compensation (verified by removing each compensation in turn; see the issue note).
  */
 import { spawnSync } from 'node:child_process';

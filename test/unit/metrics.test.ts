@@ -183,7 +183,7 @@ describe('registerPoolMetrics', () => {
   it('says which package to install when prom-client is missing', () => {
     jest.isolateModules(() => {
       jest.doMock('prom-client', () => {
-        throw Object.assign(new Error("Cannot find module 'prom-client' from 'src/metrics.ts'"), { code: 'MODULE_NOT_FOUND' });
+        throw Object.assign(new Error("Cannot find module 'prom-client' from 'src/observability/prometheus.ts'"), { code: 'MODULE_NOT_FOUND' });
       });
       const isolated = require('../../src') as typeof import('../../src');
       const { pool } = fakePool({ name: 'no-prom' });

@@ -129,7 +129,7 @@ describe('registerPoolOtelMetrics without @opentelemetry/api', () => {
   it('says which package to install when no meter is given and the API is missing', () => {
     jest.isolateModules(() => {
       jest.doMock('@opentelemetry/api', () => {
-        throw Object.assign(new Error("Cannot find module '@opentelemetry/api' from 'src/otel-metrics.ts'"), { code: 'MODULE_NOT_FOUND' });
+        throw Object.assign(new Error("Cannot find module '@opentelemetry/api' from 'src/observability/otel-metrics.ts'"), { code: 'MODULE_NOT_FOUND' });
       });
       const isolated = require('../../src') as typeof import('../../src');
       const { pool } = fakePool({ name: 'no-otel' });

@@ -1,6 +1,6 @@
 /**
  * What package.json promises: generic-pool pinned to the exact version whose internals
- * src/engine.ts compensates, and the four drivers optional peer dependencies, never installed
+ * src/pool/engine/generic-pool-engine.ts compensates, and the four drivers optional peer dependencies, never installed
  * with lifeguard itself.
  */
 import { readFileSync } from 'node:fs';

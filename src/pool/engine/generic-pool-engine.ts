@@ -1,4 +1,8 @@
 /**
+ * src/pool/engine/ — the pool's bookkeeping underneath its policies: this wrapper, the waiter
+ * queue it hands generic-pool (waiter-queue.ts) and the acquire deadlines of every waiter on one
+ * timer (waiter-deadlines.ts). It knows connection records (../connection.ts), nothing else of pool/.
+ *
  * The only module that touches generic-pool. generic-pool keeps the bookkeeping (which connections
  * exist, which are idle, who is waiting); every policy is lifeguard's. generic-pool 3.9 is
  * unmaintained and each defect below is compensated here, with a regression test in
