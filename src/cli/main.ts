@@ -1,5 +1,5 @@
 /**
- * The `lifeguard` command: a commander program with one file per subcommand. `main` never calls
+ * src/cli/ — the `lifeguard` command: a commander program with one file per subcommand. `main` never calls
  * process.exit; it resolves to the exit code, so stdout is flushed and pools close before the
  * process ends.
  */
