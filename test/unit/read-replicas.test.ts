@@ -256,3 +256,33 @@ describe('read replicas', () => {
     expect(health.pool.reads?.replicas[0].healthy).toBe(false);
   });
 });
+
+describe('the read router seam', () => {
+  it('is installed by the package entry: a Pool built from src/pool/ alone refuses readReplicaUrls, naming the setting', () => {
+    jest.isolateModules(() => {
+      const { Pool } = require('../../src/pool/pool') as typeof import('../../src/pool/pool');
+      const { ConfigError: IsolatedConfigError } = require('../../src/shared/errors') as typeof import('../../src/shared/errors');
+      let refused: unknown;
+      try {
+        new Pool({ name: 'router-seam', url: 'file::memory:', readReplicaUrls: ['file::memory:'], env: {} });
+      } catch (err) {
+        refused = err;
+      }
+      expect(refused).toBeInstanceOf(IsolatedConfigError);
+      expect(refused).toMatchObject({ setting: 'readReplicaUrls', message: expect.stringContaining('no read router is installed') });
+    });
+  });
+
+  it('gives a pool without replicas a reader that reads on the primary and says so', async () => {
+    const { pool } = fakePool({ name: 'router-seam-primary' });
+    const routed: ReadRoutedEvent[] = [];
+    pool.on('readRouted', (e) => routed.push(e));
+    await pool.reader().query('SELECT 1');
+    await pool.reader().withConnection((conn) => conn.query('SELECT 1'));
+    expect(routed).toEqual([
+      { pool: 'router-seam-primary', servedBy: 'router-seam-primary', fallback: false },
+      { pool: 'router-seam-primary', servedBy: 'router-seam-primary', fallback: false },
+    ]);
+    expect(pool.stats().reads).toBeUndefined();
+  });
+});
