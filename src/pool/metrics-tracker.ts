@@ -44,20 +44,28 @@ export class TrackerList {
       this.current = undefined;
       return;
     }
-    const each = (measure: keyof MetricsTracker, durationMs: number) => {
-      for (const t of trackers) {
-        try {
-          t[measure](durationMs);
-        } catch (err) {
-          this.onError(err);
-        }
+    // One guard for the four measurements; each still reads its method by name (t.recordWait),
+    // which stays a monomorphic load on the acquire/release path, unlike t[measure].
+    const guard = (measure: (this: MetricsTracker, durationMs: number) => void, tracker: MetricsTracker, durationMs: number) => {
+      try {
+        measure.call(tracker, durationMs);
+      } catch (err) {
+        this.onError(err);
       }
     };
     this.current = {
-      recordCreate: (ms) => each('recordCreate', ms),
-      recordWait: (ms) => each('recordWait', ms),
-      recordUse: (ms) => each('recordUse', ms),
-      recordOperation: (ms) => each('recordOperation', ms),
+      recordCreate: (ms) => {
+        for (const t of trackers) guard(t.recordCreate, t, ms);
+      },
+      recordWait: (ms) => {
+        for (const t of trackers) guard(t.recordWait, t, ms);
+      },
+      recordUse: (ms) => {
+        for (const t of trackers) guard(t.recordUse, t, ms);
+      },
+      recordOperation: (ms) => {
+        for (const t of trackers) guard(t.recordOperation, t, ms);
+      },
     };
   }
 }
