@@ -4,31 +4,15 @@
  */
 import { Registry } from 'prom-client';
 import { registerPoolMetrics, type Logger } from '../../src';
-import { describeMysql, describePostgres, MYSQL_URL, POSTGRES_URL } from '../helpers/databases';
-import { closeFaultPools, faultPool } from './harness/fault-pools';
-import { TcpProxy } from './harness/tcp-proxy';
+import { faultPool } from './harness/fault-pools';
+import { forEachProxiedServer } from './harness/proxied-servers';
 
-const targets = [
-  { label: 'PostgreSQL', describeServer: describePostgres, url: POSTGRES_URL, defaultPort: 5432 },
-  { label: 'MariaDB', describeServer: describeMysql, url: MYSQL_URL, defaultPort: 3306 },
-];
-
-for (const { label, describeServer, url: SERVER_URL, defaultPort } of targets) describeServer(`slow connects on ${label} through a TCP proxy`, () => {
-  let proxy: TcpProxy;
-  beforeEach(async () => {
-    const target = new URL(SERVER_URL);
-    proxy = await TcpProxy.start(target.hostname, Number(target.port || defaultPort));
-  });
-  afterEach(async () => {
-    await closeFaultPools();
-    await proxy.close();
-  });
-
+forEachProxiedServer((label) => `slow connects on ${label} through a TCP proxy`, ({ label, url: SERVER_URL, proxy }) => {
   it('reports a connection that took longer than slowConnectMs to open: event, warn log and lifeguard_slow_connects_total', async () => {
     const warned: Array<{ obj: object; msg?: string }> = [];
     const none = () => undefined;
     const logger: Logger = { debug: none, info: none, error: none, warn: (obj, msg) => void warned.push({ obj, msg }) };
-    const pool = faultPool(proxy.urlFor(SERVER_URL), { slowConnectMs: 300, connectTimeoutMs: 20_000, logger });
+    const pool = faultPool(proxy().urlFor(SERVER_URL), { slowConnectMs: 300, connectTimeoutMs: 20_000, logger });
     const registry = new Registry();
     registerPoolMetrics(pool, registry);
     const slow: Array<{ durationMs: number; slowConnectMs: number }> = [];
@@ -38,7 +22,7 @@ for (const { label, describeServer, url: SERVER_URL, defaultPort } of targets) d
     expect(slow).toEqual([]);
 
     // Each direction is delayed, so one round trip takes 500 ms: any handshake takes longer than 300 ms.
-    proxy.setLatencyMs(250);
+    proxy().setLatencyMs(250);
     const lease = await pool.acquire();
     const second = await pool.acquire(); // the first connection is lent: this one is opened now
     lease.release();
