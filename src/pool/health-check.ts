@@ -6,7 +6,7 @@ import { messageOf } from '../shared/message-of';
 import { redactText } from '../shared/secret';
 import type { Connection } from './connection';
 import type { PoolStats } from './recorder';
-import { DEFAULT_THRESHOLDS } from './utilization';
+import { utilizationOf } from './utilization';
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 
@@ -34,6 +34,8 @@ export interface HealthCheckTarget {
   /** The last connection failure while connections are failing; undefined once one opens. */
   readonly connectFailure: unknown;
   readonly recorder: { readonly lastTimeoutAt: number };
+  /** Waiting callers the pool cannot serve (utilization.ts). */
+  readonly unservedCallers: number;
   stats(): PoolStats;
   acquireConnection(timeoutMs: number, signal?: AbortSignal): Promise<Connection>;
   releaseConnection(conn: Connection, err?: unknown): void;
@@ -138,11 +140,17 @@ function failureStatus(pool: HealthCheckTarget, err: unknown): HealthStatus {
   return 'unhealthy';
 }
 
+/** Degraded by the utilization events' own rule and utilizationCritical, or by a recent timeout. */
 function degradation(pool: HealthCheckTarget, stats: PoolStats): string | undefined {
-  if (stats.utilization >= DEFAULT_THRESHOLDS.critical) {
-    return `utilization ${Math.round(stats.utilization * 100)} % is at or above the critical ${DEFAULT_THRESHOLDS.critical * 100} %`;
+  const critical = pool.config.utilizationCritical;
+  const unserved = stats.pending > 0 ? pool.unservedCallers : 0;
+  if (unserved > 0) {
+    const why = pool.connectFailure !== undefined ? 'connections cannot be opened' : `the pool is at max (${stats.active} of ${stats.max} in use)`;
+    return `${unserved} ${unserved === 1 ? 'caller is' : 'callers are'} waiting for a connection the pool cannot give them: ${why}`;
   }
-  if (stats.pending > 0) return `${stats.pending} callers are waiting for a connection`;
+  if (utilizationOf(stats.active, stats.max, 0) >= critical) {
+    return `utilization ${Math.round(stats.utilization * 100)} % is at or above the critical ${Math.round(critical * 100)} %`;
+  }
   const sinceTimeoutMs = Date.now() - pool.recorder.lastTimeoutAt;
   if (sinceTimeoutMs < RECENT_TIMEOUT_MS) return `a caller timed out waiting for a connection ${Math.round(sinceTimeoutMs / 1000)} s ago`;
   return undefined;

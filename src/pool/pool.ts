@@ -95,7 +95,11 @@ export class Pool
       {
         create: () => lifecycle.openConnection(),
         destroy: (conn) => lifecycle.closeConnection(conn),
-        onCreateError: (err) => lifecycle.onCreateError(err),
+        onCreateError: (err) => {
+          lifecycle.onCreateError(err);
+          // Callers waiting on a pool that cannot open connections are unserved: that is critical.
+          this.trackUtilization(Date.now());
+        },
         idleEvictionReason: (conn, total, now) => lifecycle.idleEvictionReason(conn, total, now),
         timeoutError: (waitedMs, pending) => this.timeoutError(waitedMs, pending),
       },
@@ -317,7 +321,10 @@ export class Pool
     const startedAt = Date.now();
     const idle = signal?.aborted ? undefined : this.engine.takeIdle();
     if (idle !== undefined) return this.admit(idle, startedAt, timeoutMs, signal, startedAt);
-    return this.engine.take(timeoutMs, signal).then((conn) => this.admit(conn, startedAt, timeoutMs, signal));
+    const granted = this.engine.take(timeoutMs, signal);
+    // A caller now waits: at max, or with connections failing, that is saturation, reported now.
+    this.trackUtilization(startedAt);
+    return granted.then((conn) => this.admit(conn, startedAt, timeoutMs, signal));
   }
 
   /** The hot path: a healthy connection used moments ago goes straight out, with no round-trip. */
@@ -466,7 +473,22 @@ export class Pool
     this.alarms.usageChanged(this.borrowed.size, this.engine.pending, now);
   }
 
+  /** @internal The last attempt to open a connection failed (none has succeeded since). */
+  get cannotConnect(): boolean {
+    return this.connector.gate.consecutiveFailures > 0;
+  }
+
+  /**
+   * @internal Waiting callers the pool cannot serve: those no idle, opening or still-openable
+   * connection will serve (they wait for a release), or every one while connections cannot be opened.
+   */
+  get unservedCallers(): number {
+    return this.cannotConnect ? this.engine.pending : this.engine.waitingForRelease;
+  }
+
   private runHousekeeping(): void {
+    // Also lets a level fall back once the pool has gone quiet (nothing else would report it).
+    this.trackUtilization(Date.now());
     this.engine.evictIdle();
     this.alarms.findLeaks(this.borrowed, Date.now());
   }
