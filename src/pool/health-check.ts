@@ -13,8 +13,9 @@ export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 export interface HealthReport {
   /**
    * healthy: the liveness check passed and callers are served. degraded: the database answers but
-   * the pool is at its critical utilization, callers are queueing or timed out in the last
-   * minute, or no connection came free for the check. unhealthy: the database did not answer
+   * the pool is at its critical utilization (utilizationCritical reached, or callers waiting that
+   * it cannot serve: utilization.ts), a caller timed out in the last minute, or no connection came
+   * free for the check. unhealthy: the database did not answer
    * (connect or liveness check failed or timed out), or the pool is closed.
    */
   status: HealthStatus;
