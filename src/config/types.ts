@@ -28,6 +28,8 @@ export interface PoolSettings {
   leakDetectionMs: number;
   evictionIntervalMs: number;
   statementTimeoutMs: number;
+  pipelineDepth: number;
+  pipelineMaxStatementMs: number;
   applicationName: string;
   readReplicaUrls: string[];
   instances: number;
