@@ -4,7 +4,7 @@ import type { PoolSettings } from './types';
  * The one table of settings. The resolver, docs/configuration.md (checked by a test) and error
  * messages all read it, so they cannot drift apart.
  */
-export type ValueKind = 'count' | 'ms' | 's' | 'bool' | 'sslMode' | 'string' | 'list';
+export type ValueKind = 'count' | 'ms' | 's' | 'bool' | 'sslMode' | 'string' | 'list' | 'ratio';
 
 export interface VariableName {
   /** The variable's name; a leading `DB_` is replaced by the pool's prefix. */
@@ -119,6 +119,34 @@ export const SETTINGS: readonly SettingSpec[] = [
     urlParams: [],
     kind: 'ms',
     doc: 'A connection held longer emits leak with the acquiring stack (0: off; costs a stack capture per acquire).',
+  },
+  {
+    key: 'slowConnectMs',
+    env: [ms('DB_SLOW_CONNECT_MS')],
+    urlParams: [],
+    kind: 'ms',
+    doc: 'Opening a connection slower than this emits slowConnect and a warn log, counted in lifeguard_slow_connects_total (0: off).',
+  },
+  {
+    key: 'utilizationWarning',
+    env: [{ name: 'DB_UTILIZATION_WARNING', kind: 'ratio' }],
+    urlParams: [],
+    kind: 'ratio',
+    doc: 'The utilization event turns warning at this share of max in use (callers the pool cannot serve count as 100 %).',
+  },
+  {
+    key: 'utilizationCritical',
+    env: [{ name: 'DB_UTILIZATION_CRITICAL', kind: 'ratio' }],
+    urlParams: [],
+    kind: 'ratio',
+    doc: 'The utilization event turns critical, and health degraded, at this share; reached when the pool is at max with callers waiting or cannot open connections for them.',
+  },
+  {
+    key: 'tracing',
+    env: [{ name: 'DB_TRACING', kind: 'bool' }],
+    urlParams: [],
+    kind: 'bool',
+    doc: 'OpenTelemetry spans for queries, acquires and transactions, when @opentelemetry/api is installed and a tracer provider is registered (off: none at all).',
   },
   {
     key: 'evictionIntervalMs',

@@ -17,6 +17,10 @@ export const DEFAULTS: Tunables = {
   slowQueryMs: 1000,
   criticalQueryMs: 5000,
   leakDetectionMs: 0,
+  slowConnectMs: 1000,
+  utilizationWarning: 0.8,
+  utilizationCritical: 0.95,
+  tracing: true,
   evictionIntervalMs: 1000,
   statementTimeoutMs: 0,
   // Measured (docs/performance.md): 16 statements in flight per connection reach the CPU cost per

@@ -26,6 +26,10 @@ export interface PoolSettings {
   slowQueryMs: number;
   criticalQueryMs: number;
   leakDetectionMs: number;
+  slowConnectMs: number;
+  utilizationWarning: number;
+  utilizationCritical: number;
+  tracing: boolean;
   evictionIntervalMs: number;
   statementTimeoutMs: number;
   pipelineDepth: number;

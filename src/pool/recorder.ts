@@ -11,6 +11,7 @@ export interface PoolCounters {
   queueFull: number;
   slowQueries: number;
   leaks: number;
+  slowConnects: number;
 }
 
 /** A synchronous snapshot of a pool. */
@@ -88,6 +89,7 @@ export class PoolRecorder {
     queueFull: 0,
     slowQueries: 0,
     leaks: 0,
+    slowConnects: 0,
   };
   readonly wait = new SampleWindow();
   readonly query = new SampleWindow();
