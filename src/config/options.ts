@@ -163,6 +163,21 @@ export const SETTINGS: readonly SettingSpec[] = [
     doc: 'Server-side statement timeout set on each connection, where the database supports one (0: off).',
   },
   {
+    key: 'pipelineDepth',
+    env: [count('DB_PIPELINE_DEPTH')],
+    urlParams: [count('pipelineDepth')],
+    kind: 'count',
+    doc:
+      'PostgreSQL: pool.query statements in flight at once on one connection (pipeline mode); only short autocommit statements share a connection, leases never do (0: off; other databases ignore it). 16: the CPU per query of an unbounded pipeline with head-of-line waits bounded.',
+  },
+  {
+    key: 'pipelineMaxStatementMs',
+    env: [ms('DB_PIPELINE_MAX_STATEMENT_MS')],
+    urlParams: [ms('pipelineMaxStatementMs')],
+    kind: 'ms',
+    doc: 'PostgreSQL pipelining: a statement whose recent server time is above this runs alone, and none is queued behind more than this much work, so a slow statement never holds up others (first sight of a text: it runs alone).',
+  },
+  {
     key: 'applicationName',
     env: [{ name: 'DB_APPLICATION_NAME', kind: 'string' }],
     urlParams: [{ name: 'application_name', kind: 'string' }],

@@ -23,6 +23,11 @@ export const DEFAULTS: Tunables = {
   tracing: true,
   evictionIntervalMs: 1000,
   statementTimeoutMs: 0,
+  // Measured (docs/performance.md): 16 statements in flight per connection reach the CPU cost per
+  // query of an unbounded pipeline (4 cost ~1.5x more), and bound head-of-line waits.
+  pipelineDepth: 16,
+  // Above it a statement runs alone (docs/performance.md: the mixed head-of-line load).
+  pipelineMaxStatementMs: 5,
   instances: 1,
   replicaCheckIntervalMs: 5000,
   maxReplicaLagMs: 0,

@@ -32,6 +32,8 @@ export interface PoolSettings {
   tracing: boolean;
   evictionIntervalMs: number;
   statementTimeoutMs: number;
+  pipelineDepth: number;
+  pipelineMaxStatementMs: number;
   applicationName: string;
   readReplicaUrls: string[];
   instances: number;

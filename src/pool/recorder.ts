@@ -38,6 +38,19 @@ export interface PoolStats {
   totals: Record<'waitMs' | 'queryMs' | 'useMs' | 'connectMs', { sum: number; count: number }>;
   /** Present when the pool has read replicas: each one's state and which reads went where. */
   reads?: ReadRoutingStats;
+  /**
+   * PostgreSQL with pipelineDepth > 0: connections shared by pipelined pool.query statements (they
+   * count as active), statements in flight on them, statements waiting for a place, and statements
+   * sent pipelined since the pool opened.
+   */
+  pipeline?: PipelineStats;
+}
+
+export interface PipelineStats {
+  connections: number;
+  statements: number;
+  waiting: number;
+  sent: number;
 }
 
 /** One replica as the read router sees it. */

@@ -46,6 +46,8 @@ const ENV_CASES: Array<[string, string, string, unknown]> = [
   ['DB_EVICTION_INTERVAL_MS', '1234', 'evictionIntervalMs', 1234],
   ['DATABASE_POOL_EVICT_RUN_INTERVAL', '1234', 'evictionIntervalMs', 1234],
   ['DB_STATEMENT_TIMEOUT_MS', '1234', 'statementTimeoutMs', 1234],
+  ['DB_PIPELINE_DEPTH', '0', 'pipelineDepth', 0],
+  ['DB_PIPELINE_MAX_STATEMENT_MS', '2s', 'pipelineMaxStatementMs', 2000],
   ['DB_APPLICATION_NAME', 'billing-api', 'applicationName', 'billing-api'],
   ['DB_READ_REPLICA_URLS', 'postgres://r1/orders, postgres://r2/orders', 'readReplicaUrls', ['postgres://r1/orders', 'postgres://r2/orders']],
   ['DB_INSTANCES', '6', 'instances', 6],
@@ -72,6 +74,8 @@ const URL_CASES: Array<[string, string, string, unknown]> = [
   ['sslmode', 'require', 'sslMode', 'require'],
   ['sslMode', 'verify-ca', 'sslMode', 'verify-ca'],
   ['statementTimeoutMs', '1234', 'statementTimeoutMs', 1234],
+  ['pipelineDepth', '8', 'pipelineDepth', 8],
+  ['pipelineMaxStatementMs', '20', 'pipelineMaxStatementMs', 20],
   ['application_name', 'billing-api', 'applicationName', 'billing-api'],
 ];
 
