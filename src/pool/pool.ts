@@ -7,26 +7,25 @@
  * (observed-pool.ts). Its generic-pool engine is the room below, engine/. Nothing here imports
  * replicas/, observability/, process/, cli/ or integrations/ (.dependency-cruiser.cjs).
  */
-import { EventEmitter } from 'eventemitter3';
 import type { Adapter, QueryResult, TransactionOptions } from '../../adapters/contract';
 import { adapterFactoryFor } from '../../adapters/scheme-registry';
 import { resolveConfig } from '../config';
 import { configSecrets } from '../config/config-secrets';
-import type { Logger, PoolOptions, ResolvedConfig } from '../config/types';
+import type { PoolOptions, ResolvedConfig } from '../config/types';
 import { withDeadline } from '../shared/deadline';
 import { ConnectionError, PoolClosedError, PoolQueueFullError, PoolTimeoutError } from '../shared/errors';
-import { defaultLogger } from '../shared/logger';
+import { defaultLogger, guardedLogger } from '../shared/logger';
 import { messageOf } from '../shared/message-of';
 import { redactError } from '../shared/secret';
 import { retirementReason, type Connection } from './connection';
 import { ConnectionLifecycle } from './connection-lifecycle';
 import { Connector } from './connector';
 import { Engine } from './engine/generic-pool-engine';
-import type { PoolEvents } from './events';
 import { checkHealth, type HealthCheckTarget, type HealthReport } from './health-check';
 import { PooledConnection, runOnLease, type AcquireOptions, type LeaseOwner } from './lease';
 import { TrackerList, type MetricsTracker, type Trackable } from './metrics-tracker';
 import type { ObservedPool, PoolSizes } from './observed-pool';
+import { IsolatedEmitter } from './isolated-emitter';
 import { PoolAlarms } from './pool-alarms';
 import { createReadRouter, PrimaryReader, type Reader, type ReadPrimary, type ReadRouter, type RoutedPool } from './read-routing';
 import { PoolRecorder, type PoolStats } from './recorder';
@@ -43,7 +42,7 @@ export interface QueryOptions extends AcquireOptions {
 }
 
 export class Pool
-  extends EventEmitter<PoolEvents>
+  extends IsolatedEmitter
   implements LeaseOwner, Trackable, ObservedPool, HealthCheckTarget, ReadPrimary, RoutedPool
 {
   readonly name: string;
@@ -52,7 +51,6 @@ export class Pool
   /** @internal */ readonly recorder = new PoolRecorder();
   /** The metrics trackers installed (registerPoolMetrics, registerPoolOtelMetrics); none costs one property read. */
   private readonly trackers = new TrackerList((err) => this.lifecycle.reportError(err, 'metrics tracker'));
-  private readonly logger: Logger;
   private readonly engine: Engine<unknown>;
   private readonly connector: Connector<unknown>;
   private readonly borrowed = new Set<Connection>();
@@ -75,10 +73,10 @@ export class Pool
   private readonly lifecycle: ConnectionLifecycle;
 
   constructor(options: PoolOptions = {}) {
-    super();
-    this.config = resolveConfig(options);
-    this.name = this.config.name;
-    this.logger = options.logger ?? defaultLogger;
+    const config = resolveConfig(options);
+    super(config.name, guardedLogger(options.logger ?? defaultLogger));
+    this.config = config;
+    this.name = config.name;
     this.alarms = new PoolAlarms(this, this.config, this.recorder, this.logger);
     this.statementDeadlineMs = clientStatementTimeoutMs(this.config.statementTimeoutMs);
     this.adapter = adapterFactoryFor(this.config.scheme)(this.config);
@@ -372,12 +370,13 @@ export class Pool
     this.trackers.current?.recordUse(useMs);
     conn.borrowedAt = 0;
     conn.lastUsedAt = now;
-    if (this.listenerCount('release') > 0) this.emit('release', { pool: this.name, connectionId: conn.id, useMs });
     if (err !== undefined && conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
     const reason = this.stopped ? 'drain' : retirementReason(conn, this.config.maxUses, now);
     if (reason !== undefined) this.engine.retire(conn, reason);
     else if (this.adapter.inTransaction?.(conn.raw)) void this.rollbackThenReturn(conn);
     else this.engine.give(conn);
+    // The pool's own bookkeeping is done: whatever a listener does from here sees a consistent pool.
+    if (this.listenerCount('release') > 0) this.emit('release', { pool: this.name, connectionId: conn.id, useMs });
     this.trackUtilization(now);
     if (this.closing && this.borrowed.size === 0) this.checkDrained();
   }

@@ -3,7 +3,7 @@
  * do to a pool, drawn by fast-check in random order with random arguments.
  */
 import fc from 'fast-check';
-import type { PoolEventName } from '../../src/events';
+import type { PoolEventName } from '../../src/pool/events';
 import { ModelAbort, ModelError, type PoolSystem } from './pool-system';
 
 /** What the model knows without looking at the pool. */

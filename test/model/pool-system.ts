@@ -6,8 +6,8 @@
  * commands fast-check drew, so its seed and path replay it exactly.
  */
 import { createPool, LifeguardError, type Pool, type PooledConnection } from '../../src';
-import type { PoolEventName } from '../../src/events';
-import { writerLaneFor } from '../../src/writer-lane';
+import type { PoolEventName } from '../../src/pool/events';
+import { writerLaneFor } from '../../src/pool/writer-lane';
 import { fakeDatabase, type FakeDatabase, type FakeRaw } from '../helpers/fake-adapter';
 
 /** An error the model's own code throws (a transaction body failing on purpose). */
