@@ -54,6 +54,8 @@ export class Pool
   private readonly engine: Engine<unknown>;
   private readonly connector: Connector<unknown>;
   private readonly borrowed = new Set<Connection>();
+  /** Released inside a transaction, ROLLBACK under way: neither lent nor idle yet. */
+  private readonly rollingBack = new Map<Connection, Promise<void>>();
   private readonly alarms: PoolAlarms;
   /** When the pool gives up on a statement the server should have cancelled (0: never); see statement-deadline.ts. */
   private readonly statementDeadlineMs: number;
@@ -287,7 +289,7 @@ export class Pool
   }
 
   private checkDrained(): void {
-    if (this.inFlight === 0 && this.borrowed.size === 0) this.onDrained?.();
+    if (this.inFlight === 0 && this.borrowed.size === 0 && this.rollingBack.size === 0) this.onDrained?.();
   }
 
   /** @internal */
@@ -348,6 +350,7 @@ export class Pool
 
   private lend(conn: Connection, startedAt: number, now: number): Connection {
     conn.uses++;
+    conn.loan++;
     conn.borrowedAt = now;
     conn.leakReported = false;
     if (this.config.leakDetectionMs > 0) conn.acquiredBy = new Error('acquired here').stack;
@@ -369,11 +372,13 @@ export class Pool
     this.recorder.use.record(useMs, now);
     this.trackers.current?.recordUse(useMs);
     conn.borrowedAt = 0;
+    // The loan is over: every lease made for it is dead from here on, whoever still holds one.
+    conn.loan++;
     conn.lastUsedAt = now;
     if (err !== undefined && conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
     const reason = this.stopped ? 'drain' : retirementReason(conn, this.config.maxUses, now);
     if (reason !== undefined) this.engine.retire(conn, reason);
-    else if (this.adapter.inTransaction?.(conn.raw)) void this.rollbackThenReturn(conn);
+    else if (this.adapter.inTransaction?.(conn.raw)) this.rollbackThenReturn(conn);
     else this.engine.give(conn);
     // The pool's own bookkeeping is done: whatever a listener does from here sees a consistent pool.
     if (this.listenerCount('release') > 0) this.emit('release', { pool: this.name, connectionId: conn.id, useMs });
@@ -422,14 +427,38 @@ export class Pool
     }
   }
 
-  private async rollbackThenReturn(conn: Connection): Promise<void> {
-    try {
-      await this.adapter.rollback(conn.raw);
-      this.engine.give(conn);
-    } catch (err) {
-      conn.broken ??= err;
-      this.engine.retire(conn, 'transaction');
-      this.lifecycle.reportError(err, 'rollback on release');
+  /**
+   * A connection released inside a transaction is rolled back before anyone else gets it. The
+   * drain waits for these like for borrowed connections; one still rolling back when the drain's
+   * time is up is destroyed then (closeRollingBack), and whatever comes back after that is not
+   * returned to a pool that has stopped.
+   */
+  private rollbackThenReturn(conn: Connection): void {
+    const work = (async () => {
+      try {
+        await this.adapter.rollback(conn.raw);
+        if (!this.rollingBack.has(conn)) return;
+        if (this.stopped) this.engine.retire(conn, 'drain');
+        else this.engine.give(conn);
+      } catch (err) {
+        if (!this.rollingBack.has(conn)) return;
+        conn.broken ??= err;
+        this.engine.retire(conn, 'transaction');
+        this.lifecycle.reportError(err, 'rollback on release');
+      } finally {
+        this.rollingBack.delete(conn);
+        if (this.closing) this.checkDrained();
+      }
+    })();
+    this.rollingBack.set(conn, work);
+  }
+
+  /** The drain is over: connections still rolling back are destroyed now (the server rolls back as their sessions end). */
+  private closeRollingBack(): void {
+    for (const conn of [...this.rollingBack.keys()]) {
+      this.rollingBack.delete(conn);
+      conn.broken ??= new PoolClosedError(this.name);
+      this.engine.retire(conn, 'drain');
     }
   }
 
@@ -478,7 +507,7 @@ export class Pool
    */
   private async drain(timeoutMs: number): Promise<void> {
     this.closing = true;
-    if (this.inFlight > 0 || this.borrowed.size > 0) {
+    if (this.inFlight > 0 || this.borrowed.size > 0 || this.rollingBack.size > 0) {
       const drained = new Promise<void>((resolve) => (this.onDrained = resolve));
       // At least 1 ms, as before: close({ timeoutMs: 0 }) stops at once rather than waiting unbounded.
       await withDeadline(drained, Math.max(1, timeoutMs), () => undefined);
@@ -493,6 +522,7 @@ export class Pool
       conn.broken ??= new PoolClosedError(this.name);
       this.releaseConnection(conn);
     }
+    this.closeRollingBack();
     await this.engine.shutdown();
   }
 }
