@@ -7,6 +7,7 @@ export interface AcquireOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
 }
+import { invalidTimeout } from './call-timeout';
 
 /** What a lease needs from its pool; kept narrow so the lease stays a small per-loan object. */
 export interface LeaseOwner {
@@ -58,6 +59,8 @@ export class PooledConnection {
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: { timeoutMs?: number }): Promise<QueryResult<R>> {
     const endedBy = this.endedBy;
     if (endedBy !== undefined) return Promise.reject(new ConnectionReleasedError(this.conn.id, 'query()', endedBy));
+    const invalid = opts?.timeoutMs === undefined ? undefined : invalidTimeout(opts.timeoutMs);
+    if (invalid) return Promise.reject(invalid);
     return this.owner.runQuery<R>(this.conn, sql, params, opts?.timeoutMs);
   }
 

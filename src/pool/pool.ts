@@ -32,6 +32,7 @@ import { PoolRecorder, type PoolStats } from './recorder';
 import { clientStatementTimeoutMs, withQueryDeadline } from './statement-deadline';
 import { runTransaction } from './transaction';
 import { isReadOnlySql, writerLaneFor, type WriterLane } from './writer-lane';
+import { invalidTimeout } from './call-timeout';
 
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
 export const VALIDATION_SKIP_WINDOW_MS = 500;
@@ -120,6 +121,8 @@ export class Pool
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
     if (opts?.readOnly && this.replicas) return this.readView.query<R>(sql, params, opts);
     if (this.closing) return Promise.reject(new PoolClosedError(this.name));
+    const invalid = opts?.timeoutMs === undefined ? undefined : invalidTimeout(opts.timeoutMs);
+    if (invalid) return Promise.reject(invalid);
     return this.queryNow<R>(sql, params, opts);
   }
 
@@ -160,6 +163,8 @@ export class Pool
 
   acquire(opts?: AcquireOptions): Promise<PooledConnection> {
     if (this.closing) return Promise.reject(new PoolClosedError(this.name));
+    const invalid = opts?.timeoutMs === undefined ? undefined : invalidTimeout(opts.timeoutMs);
+    if (invalid) return Promise.reject(invalid);
     return this.acquireLease(opts);
   }
 
@@ -179,6 +184,9 @@ export class Pool
   }
 
   transaction<T>(fn: (tx: PooledConnection) => Promise<T>, opts: TransactionOptions & AcquireOptions = {}): Promise<T> {
+    if (this.closing) return Promise.reject(new PoolClosedError(this.name));
+    const invalid = invalidTimeout(opts.timeoutMs);
+    if (invalid) return Promise.reject(invalid);
     return this.accepted(() => runTransaction(this.transactionHost, fn, opts));
   }
 

@@ -99,7 +99,7 @@ class Acquire extends Step {
         if (lease) sys.lent(lease, false);
       });
   }
-  toString = () => `acquire({${timeoutText(this.timeout)}${this.abortMs !== undefined ? `, abort after ${this.abortMs} ms` : ''}})`;
+  toString = () => `acquire({${timeoutText(this.timeout).slice(2)}${this.abortMs !== undefined ? `, abort after ${this.abortMs} ms` : ''}})`;
 }
 
 /** Picks the pick-th lease (modulo) among those matching. */
