@@ -115,6 +115,14 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
 
     isRetryable: isRetryablePostgresError,
 
+    brokenBy(client) {
+      const state = states.get(client);
+      if (state?.broken !== undefined) return state.broken;
+      const internals = client as unknown as { _ending?: boolean; _queryable?: boolean };
+      if (state?.ended || internals._ending || internals._queryable === false) return new Error('Connection terminated: the PostgreSQL client has ended.');
+      return undefined;
+    },
+
     onIdleError(client, listener) {
       const state = states.get(client);
       if (state) state.idleListener = listener;

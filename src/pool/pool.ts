@@ -32,7 +32,9 @@ import { PoolRecorder, type PoolStats } from './recorder';
 import { clientStatementTimeoutMs, withQueryDeadline } from './statement-deadline';
 import { runTransaction } from './transaction';
 import { isReadOnlySql, writerLaneFor, type WriterLane } from './writer-lane';
-import { invalidTimeout } from './call-timeout';
+import { invalidTimeout, MAX_TIMER_MS } from './call-timeout';
+import { untilAborted } from './abort';
+import { connectionLossError } from './connection-loss';
 
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
 export const VALIDATION_SKIP_WINDOW_MS = 500;
@@ -301,9 +303,9 @@ export class Pool
   }
 
   /** @internal */
-  acquireConnection(timeoutMs: number, signal?: AbortSignal): Promise<Connection> {
+  acquireConnection(timeoutMs: number, signal?: AbortSignal, probe = false): Promise<Connection> {
     try {
-      const taken = this.acquireNow(timeoutMs, signal);
+      const taken = this.acquireNow(timeoutMs, signal, probe);
       return taken instanceof Promise ? taken : Promise.resolve(taken);
     } catch (err) {
       return Promise.reject(err);
@@ -315,11 +317,12 @@ export class Pool
    * no closure, no timer. Otherwise the caller waits in the engine's queue (sharing the pool's one
    * deadline timer).
    */
-  private acquireNow(timeoutMs: number, signal?: AbortSignal): Connection | Promise<Connection> {
+  private acquireNow(timeoutMs: number, signal?: AbortSignal, probe = false): Connection | Promise<Connection> {
     if (this.stopped) return Promise.reject(new PoolClosedError(this.name));
     const { maxWaiting } = this.config;
     if (maxWaiting > 0 && this.engine.waitingForRelease >= maxWaiting) {
-      this.recorder.counters.queueFull++;
+      // A health probe that finds the queue full was not a caller turned away: not counted.
+      if (!probe) this.recorder.counters.queueFull++;
       return Promise.reject(new PoolQueueFullError(this.name, maxWaiting));
     }
     const startedAt = Date.now();
@@ -330,30 +333,57 @@ export class Pool
 
   /** The hot path: a healthy connection used moments ago goes straight out, with no round-trip. */
   private admit(conn: Connection, startedAt: number, timeoutMs: number, signal?: AbortSignal, now = Date.now()): Connection | Promise<Connection> {
-    if (retirementReason(conn, this.config.maxUses, now) === undefined && this.skipsValidation(conn, now)) return this.lend(conn, startedAt, now);
+    this.noteDriverState(conn);
+    if (retirementReason(conn, this.config.maxUses, now) === undefined && !this.needsValidation(conn, now)) {
+      return this.lend(conn, startedAt, now);
+    }
     return this.admitAfterChecks(conn, startedAt, timeoutMs, signal);
-  }
-
-  /** No validation round-trip: testOnAcquire is off, or the connection was used moments ago. */
-  private skipsValidation(conn: Connection, now: number): boolean {
-    return !this.config.testOnAcquire || now - conn.lastUsedAt < VALIDATION_SKIP_WINDOW_MS;
   }
 
   /** Retires expired connections and validates stale ones, taking others until one passes or time runs out. */
   private async admitAfterChecks(conn: Connection, startedAt: number, timeoutMs: number, signal?: AbortSignal): Promise<Connection> {
     const deadline = timeoutMs > 0 ? startedAt + timeoutMs : Infinity;
+    let validated = false;
     for (;;) {
       const now = Date.now();
+      // Checked again after a validation too: a backend killed while SELECT 1 was answered is
+      // known to the driver only a moment later.
+      this.noteDriverState(conn);
       const reason = retirementReason(conn, this.config.maxUses, now);
+      if (reason === undefined && (validated || !this.needsValidation(conn, now))) break;
       if (reason !== undefined) this.engine.retire(conn, reason);
-      else if (this.skipsValidation(conn, now)) break;
-      else if (await this.passesValidation(conn, deadline - now)) break;
+      else if (await this.passesValidation(conn, deadline - now, signal)) {
+        validated = true;
+        continue;
+      }
+      validated = false;
       if (this.stopped) throw new PoolClosedError(this.name);
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw this.timeoutError(Date.now() - startedAt, this.engine.pending);
       conn = await this.engine.take(remaining === Infinity ? 0 : remaining, signal);
     }
     return this.lend(conn, startedAt, Date.now());
+  }
+
+  /**
+   * What the driver already knows, without a round trip: a connection whose socket closed, whose
+   * session was killed or whose holder ended it is marked broken here and never lent. pg can
+   * deliver a backend's FATAL in the same read as its ReadyForQuery, before any listener of ours
+   * exists, so a connection can be dead on arrival.
+   */
+  private noteDriverState(conn: Connection): void {
+    if (conn.broken !== undefined || this.adapter.brokenBy === undefined) return;
+    const cause = this.adapter.brokenBy(conn.raw);
+    if (cause !== undefined) conn.broken = cause;
+  }
+
+  /**
+   * testOnAcquire's round trip, skipped (HikariCP's rule) for a connection that came back from a
+   * caller moments ago. Not for a brand-new one: nothing has run on it since the handshake, and a
+   * backend killed right after it is only found by asking.
+   */
+  private needsValidation(conn: Connection, now: number): boolean {
+    return this.config.testOnAcquire && (conn.uses === 0 || now - conn.lastUsedAt >= VALIDATION_SKIP_WINDOW_MS);
   }
 
   private lend(conn: Connection, startedAt: number, now: number): Connection {
@@ -408,7 +438,7 @@ export class Pool
     } catch (err) {
       if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
       // Drivers echo connection strings in some errors; the caller gets the error without secrets.
-      throw redactError(err, configSecrets(this.config));
+      throw redactError(connectionLossError(conn, err), configSecrets(this.config));
     } finally {
       const durationMs = performance.now() - started;
       this.recorder.query.record(durationMs);
@@ -422,12 +452,24 @@ export class Pool
     return limitMs > 0 && !this.adapter.synchronous ? withQueryDeadline(conn, running, limitMs) : running;
   }
 
-  private async passesValidation(conn: Connection, remainingMs: number): Promise<boolean> {
+  /**
+   * The liveness round trip, bounded by what is left of the caller's wait (and connectTimeoutMs)
+   * and cut short by the caller's signal: health() passes its own deadline that way, and must
+   * answer by it even when the network under an idle connection went silent.
+   */
+  private async passesValidation(conn: Connection, remainingMs: number, signal?: AbortSignal): Promise<boolean> {
     const limit = Math.min(remainingMs, this.config.connectTimeoutMs > 0 ? this.config.connectTimeoutMs : remainingMs);
     try {
-      await withQueryDeadline(conn, this.adapter.validate(conn.raw), Number.isFinite(limit) ? Math.max(limit, 1) : 0x7fffffff);
+      const validating = withQueryDeadline(conn, this.adapter.validate(conn.raw), Number.isFinite(limit) ? Math.max(limit, 1) : MAX_TIMER_MS);
+      await (signal ? untilAborted(validating, signal) : validating);
       return true;
     } catch (err) {
+      if (signal?.aborted && err === signal.reason) {
+        // Given up on while its check was unanswered: not to be trusted with the next caller either.
+        conn.broken ??= new Error('validation did not answer before the caller gave up');
+        this.engine.retire(conn, 'validation');
+        throw err;
+      }
       this.recorder.counters.validationFailures++;
       conn.broken ??= redactError(err, configSecrets(this.config));
       this.engine.retire(conn, 'validation');

@@ -2,6 +2,7 @@ import type { Adapter, TransactionOptions } from '../../adapters/contract';
 import type { Connection } from './connection';
 import { QueryTimeoutError, TransactionOutcomeUnknownError, TransactionRolledBackError } from '../shared/errors';
 import type { PooledConnection } from './lease';
+import { connectionLossError } from './connection-loss';
 
 export interface TransactionHost {
   adapter: Adapter<unknown>;
@@ -74,9 +75,8 @@ async function attemptOnce<T>(host: TransactionHost, fn: (tx: PooledConnection) 
 /** BEGIN and the caller's function; on failure, ROLLBACK (or give the connection up). */
 async function beforeCommit<T>(host: TransactionHost, conn: Connection, fn: (tx: PooledConnection) => Promise<T>, opts: Options): Promise<T> {
   try {
-    await host.bounded(conn, host.adapter.begin(conn.raw, opts));
-    const result = await runBody(host, conn, fn);
-    return result;
+    await begin(host, conn, opts);
+    return await runBody(host, conn, fn);
   } catch (err) {
     if (conn.broken === undefined && host.adapter.isBroken(conn.raw, err)) conn.broken = err;
     await rollbackOrBreak(host, conn);
@@ -84,6 +84,15 @@ async function beforeCommit<T>(host: TransactionHost, conn: Connection, fn: (tx:
     // One fn destroyed on purpose is not a lost connection either.
     if (conn.broken !== undefined && !(err instanceof QueryTimeoutError) && !(err instanceof TransactionRolledBackError) && typeof err === 'object' && err !== null) lostBeforeCommit.add(err);
     throw err;
+  }
+}
+
+async function begin(host: TransactionHost, conn: Connection, opts: Options): Promise<void> {
+  try {
+    await host.bounded(conn, host.adapter.begin(conn.raw, opts));
+  } catch (err) {
+    if (conn.broken === undefined && host.adapter.isBroken(conn.raw, err)) conn.broken = err;
+    throw connectionLossError(conn, err);
   }
 }
 

@@ -127,6 +127,9 @@ export class FakeDatabase {
         db.unclosed.delete(raw);
         db.failRunning(raw);
       },
+      brokenBy(raw) {
+        return raw.broken || !raw.open ? Object.assign(new Error(`connection ${raw.id} is closed`), { code: 'ECONNRESET' }) : undefined;
+      },
       isBroken(raw, err) {
         return raw.broken || !raw.open || (err as { code?: string }).code === 'ECONNRESET';
       },

@@ -296,7 +296,9 @@ class Connects extends Step {
   check = () => true;
   async act(_model: Model, sys: PoolSystem): Promise<void> {
     const { db } = sys;
-    db.connectDelayMs = this.mode.kind === 'slow' ? this.mode.ms : 0;
+    // A connect takes at least a moment, as over any socket: the pool retries a dead-on-arrival
+    // connection at once, and with instant connects that loop would never let the fake clock move.
+    db.connectDelayMs = this.mode.kind === 'slow' ? this.mode.ms : 1;
     db.connectError = this.mode.kind === 'fail' ? Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }) : undefined;
     db.deadOnArrival = this.mode.kind === 'deadOnArrival';
   }
