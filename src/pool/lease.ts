@@ -16,6 +16,8 @@ export interface LeaseOwner {
   destroyConnection(conn: Connection, reason?: unknown): Promise<void>;
 }
 
+const TAKEN_BACK = 'close() took the connection back';
+
 /**
  * One loan of a connection to a caller. A fresh object per loan, dead the moment that loan ends:
  * after release(), destroy(), the end of its transaction, or close() taking the connection back,
@@ -52,7 +54,7 @@ export class PooledConnection {
   }
 
   private get endedBy(): string | undefined {
-    if (this.#endedBy === undefined && this.conn.loan !== this.#loan) this.#endedBy = 'the pool took the connection back';
+    if (this.#endedBy === undefined && this.conn.loan !== this.#loan) this.#endedBy = TAKEN_BACK;
     return this.#endedBy;
   }
 
@@ -70,6 +72,9 @@ export class PooledConnection {
    */
   release(err?: unknown): void {
     const endedBy = this.endedBy;
+    // close() took it back past its timeout: the holder finishing late is no bug of theirs, and a
+    // throw from the release in their finally would only fail a request the drain already ended.
+    if (endedBy === TAKEN_BACK) return;
     if (endedBy !== undefined) throw new ConnectionReleasedError(this.conn.id, endedBy === 'release()' ? 'a second release()' : 'release()', endedBy);
     if (this.pinned) throw new Error('Inside transaction() the pool releases the connection after COMMIT or ROLLBACK; do not call release().');
     this.#endedBy = 'release()';
@@ -79,6 +84,7 @@ export class PooledConnection {
   /** Closes the connection instead of returning it (the pool opens a replacement as needed). */
   destroy(reason?: unknown): Promise<void> {
     const endedBy = this.endedBy;
+    if (endedBy === TAKEN_BACK) return Promise.resolve();
     if (endedBy !== undefined) return Promise.reject(new ConnectionReleasedError(this.conn.id, 'destroy()', endedBy));
     this.#endedBy = 'destroy()';
     return this.owner.destroyConnection(this.conn, reason);
