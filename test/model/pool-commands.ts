@@ -24,6 +24,7 @@ abstract class Step implements Cmd {
   abstract check(model: Readonly<Model>): boolean;
   abstract toString(): string;
   async run(model: Model, sys: PoolSystem): Promise<void> {
+    if (process.env.MODEL_TRACE) require('fs').appendFileSync(process.env.MODEL_TRACE, `${this.toString()}\n`);
     await this.act(model, sys);
     await settleMicrotasks();
     sys.checkInvariants(`after ${this.toString()}`);

@@ -32,6 +32,7 @@ function seededRandom(seed: number): () => number {
 
 /** After the commands: let every call run out its bounds, close, and check what close() left behind. */
 async function finish(sys: PoolSystem): Promise<void> {
+  if (process.env.MODEL_TRACE) require('fs').appendFileSync(process.env.MODEL_TRACE, `finish\n`);
   for (let round = 0; round < 5; round++) {
     const horizon = Math.max(0, sys.modelTimersDoneAt - sys.now(), ...sys.calls.filter((c) => !c.settled).map((c) => c.settleBy - sys.now()));
     if (horizon === 0) break;
@@ -40,7 +41,10 @@ async function finish(sys: PoolSystem): Promise<void> {
     sys.checkInvariants('after every call ran out its time');
   }
   if (!sys.closing) sys.closing = sys.pool.close({ timeoutMs: 200 }).then(() => void (sys.closeSettled = true));
-  for (let waited = 0; !sys.closeSettled && waited < 10_000; waited += 50) await jest.advanceTimersByTimeAsync(50);
+  for (let waited = 0; !sys.closeSettled && waited < 10_000; waited += 50) {
+    await jest.advanceTimersByTimeAsync(50);
+    sys.checkInvariants('while close() drains');
+  }
   await settleMicrotasks();
   if (!sys.closeSettled) {
     sys.violations.push('close() did not settle within 10 s');
@@ -74,6 +78,7 @@ describe('pool state machine (fast-check model)', () => {
         jest.setSystemTime(1_700_000_000_000);
         jest.spyOn(Math, 'random').mockImplementation(seededRandom(randomSeed));
         const sys = new PoolSystem(options);
+        if (process.env.MODEL_TRACE) require('fs').appendFileSync(process.env.MODEL_TRACE, `--- run ${JSON.stringify(options)}\n`);
         const model: Model = { closed: false };
         await fc.asyncModelRun(() => ({ model, real: sys }), commands);
         await finish(sys);

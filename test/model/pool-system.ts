@@ -69,6 +69,8 @@ export class PoolSystem {
   constructor(readonly options: SystemOptions) {
     const { db, url } = fakeDatabase();
     db.abortInFlightOnClose = true;
+    // A connect takes a moment, as over any socket; instant ones would let a retry loop starve the fake clock.
+    db.connectDelayMs = 1;
     this.laneKey = options.embedded ? `model-lane-${process.pid}-${++systems}` : undefined;
     db.writerLaneKey = this.laneKey;
     this.db = db;
@@ -172,8 +174,15 @@ export class PoolSystem {
     this.throwing.set(event, boom);
   }
 
+  /** A pool that opens connections without end (for nobody, or as fast as it can) is a failure, not a hang of the test. */
+  static readonly CONNECT_STORM = 2000;
+
   /** The invariants that hold after every command. */
   checkInvariants(where: string): void {
+    if (this.db.connects > PoolSystem.CONNECT_STORM && !this.db.connectError) {
+      this.violations.push(`${where}: the pool opened ${this.db.connects} connections`);
+      this.db.connectError = new Error('the model stopped a connect storm');
+    }
     const s = this.pool.stats();
     const fail = (what: string) => this.violations.push(`${where}: ${what} (stats ${JSON.stringify({ total: s.total, active: s.active, idle: s.idle, pending: s.pending, opening: s.opening })})`);
     if (s.total > s.max) fail(`total ${s.total} > max ${s.max}`);
