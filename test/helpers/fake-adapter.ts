@@ -127,8 +127,10 @@ export class FakeDatabase {
         db.unclosed.delete(raw);
         db.failRunning(raw);
       },
+      // What the driver saw: a connection killed with an error. A socket that died without a word
+      // (open false, broken not set) is found only by using it, as with a real silent network.
       brokenBy(raw) {
-        return raw.broken || !raw.open ? Object.assign(new Error(`connection ${raw.id} is closed`), { code: 'ECONNRESET' }) : undefined;
+        return raw.broken ? Object.assign(new Error(`connection ${raw.id} was killed`), { code: 'ECONNRESET' }) : undefined;
       },
       isBroken(raw, err) {
         return raw.broken || !raw.open || (err as { code?: string }).code === 'ECONNRESET';
