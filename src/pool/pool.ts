@@ -7,11 +7,12 @@
  * (observed-pool.ts). Its generic-pool engine is the room below, engine/. Nothing here imports
  * replicas/, observability/, process/, cli/ or integrations/ (.dependency-cruiser.cjs).
  */
+import { EventEmitter } from 'eventemitter3';
 import type { Adapter, QueryResult, TransactionOptions } from '../../adapters/contract';
 import { adapterFactoryFor } from '../../adapters/scheme-registry';
 import { resolveConfig } from '../config';
 import { configSecrets } from '../config/config-secrets';
-import type { PoolOptions, ResolvedConfig } from '../config/types';
+import type { Logger, PoolOptions, ResolvedConfig } from '../config/types';
 import { withDeadline } from '../shared/deadline';
 import { ConnectionError, PoolClosedError, PoolQueueFullError, PoolTimeoutError } from '../shared/errors';
 import { defaultLogger, guardedLogger } from '../shared/logger';
@@ -25,7 +26,8 @@ import { checkHealth, type HealthCheckTarget, type HealthReport } from './health
 import { PooledConnection, runOnLease, type AcquireOptions, type LeaseOwner } from './lease';
 import { TrackerList, type MetricsTracker, type Trackable } from './metrics-tracker';
 import type { ObservedPool, PoolSizes } from './observed-pool';
-import { IsolatedEmitter } from './isolated-emitter';
+import { emitIsolated } from './listener-isolation';
+import type { PoolEvents } from './events';
 import { PoolAlarms } from './pool-alarms';
 import { createReadRouter, PrimaryReader, type Reader, type ReadPrimary, type ReadRouter, type RoutedPool } from './read-routing';
 import { PoolRecorder, type PoolStats } from './recorder';
@@ -45,7 +47,7 @@ export interface QueryOptions extends AcquireOptions {
 }
 
 export class Pool
-  extends IsolatedEmitter
+  extends EventEmitter<PoolEvents>
   implements LeaseOwner, Trackable, ObservedPool, HealthCheckTarget, ReadPrimary, RoutedPool
 {
   readonly name: string;
@@ -60,6 +62,7 @@ export class Pool
   /** Released inside a transaction, ROLLBACK under way: neither lent nor idle yet. */
   private readonly rollingBack = new Map<Connection, Promise<void>>();
   private readonly alarms: PoolAlarms;
+  private readonly logger: Logger;
   /** When the pool gives up on a statement the server should have cancelled (0: never); see statement-deadline.ts. */
   private readonly statementDeadlineMs: number;
   private readonly lane: WriterLane | undefined;
@@ -78,10 +81,10 @@ export class Pool
   private readonly lifecycle: ConnectionLifecycle;
 
   constructor(options: PoolOptions = {}) {
-    const config = resolveConfig(options);
-    super(config.name, guardedLogger(options.logger ?? defaultLogger));
-    this.config = config;
-    this.name = config.name;
+    super();
+    this.config = resolveConfig(options);
+    this.name = this.config.name;
+    this.logger = guardedLogger(options.logger ?? defaultLogger);
     this.alarms = new PoolAlarms(this, this.config, this.recorder, this.logger);
     this.statementDeadlineMs = clientStatementTimeoutMs(this.config.statementTimeoutMs);
     this.adapter = adapterFactoryFor(this.config.scheme)(this.config);
@@ -116,6 +119,11 @@ export class Pool
       this.housekeeping.unref();
     }
     this.engine.start();
+  }
+
+  /** Every emit of the pool: a listener that throws never reaches the pool's work (see listener-isolation.ts). */
+  override emit<T extends EventEmitter.EventNames<PoolEvents>>(event: T, ...args: EventEmitter.EventArgs<PoolEvents, T>): boolean {
+    return emitIsolated(this, this.logger, String(event), () => super.emit(event, ...args), (e, payload) => super.emit(e, payload));
   }
 
   // ---- public API -------------------------------------------------------------------------
