@@ -36,6 +36,10 @@ export class FakeDatabase {
   serverLimit = Infinity;
   commitError: Error | undefined;
   rollbackError: Error | undefined;
+  /** A ROLLBACK takes this long (a background rollback still running when close() is called). */
+  rollbackDelayMs = 0;
+  /** validate() takes this long: a network gone silent under an idle connection. */
+  validateDelayMs = 0;
   maxOpenSeen = 0;
   /** Every query takes at least this long (slow-query tests with any SQL text). */
   queryDelayMs = 0;
@@ -93,6 +97,7 @@ export class FakeDatabase {
       },
       async validate(raw) {
         db.validations++;
+        if (db.validateDelayMs > 0) await new Promise((r) => setTimeout(r, db.validateDelayMs));
         if (!raw.open || raw.broken || db.failValidation.has(raw.id)) throw new Error(`connection ${raw.id} is dead`);
       },
       async query<R>(raw: FakeRaw, sql: string): Promise<QueryResult<R>> {
@@ -117,6 +122,7 @@ export class FakeDatabase {
         raw.inTx = false;
       },
       async rollback(raw) {
+        if (db.rollbackDelayMs > 0) await new Promise((r) => setTimeout(r, db.rollbackDelayMs));
         if (db.rollbackError) throw db.rollbackError;
         raw.inTx = false;
       },
