@@ -97,7 +97,7 @@ export class FakeDatabase {
       },
       async validate(raw) {
         db.validations++;
-        if (db.validateDelayMs > 0) await new Promise((r) => setTimeout(r, db.validateDelayMs));
+        if (db.validateDelayMs > 0) await db.wait(raw, db.validateDelayMs);
         if (!raw.open || raw.broken || db.failValidation.has(raw.id)) throw new Error(`connection ${raw.id} is dead`);
       },
       async query<R>(raw: FakeRaw, sql: string): Promise<QueryResult<R>> {
@@ -110,6 +110,11 @@ export class FakeDatabase {
         if (sql === 'break') {
           raw.broken = true;
           throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+        }
+        if (sql === 'lose') {
+          // The way pg reports a lost connection: plain words, no code.
+          raw.broken = true;
+          throw new Error('Connection terminated unexpectedly');
         }
         if (sql === 'retryable') throw Object.assign(new Error('could not serialize'), { code: 'ESERIAL' });
         return { rows: [{ connectionId: raw.id } as R], rowCount: 1 };
