@@ -1,5 +1,5 @@
 import type { InStatement, Transaction, TransactionMode } from '@libsql/client';
-import type { LibsqlConnection } from './libsql';
+import type { LibsqlConnection } from './libsql-connection';
 import type { TransactionControl } from './transaction-control';
 
 /**

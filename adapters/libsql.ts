@@ -1,6 +1,7 @@
 import * as path from 'node:path';
-import type { Client, Config as LibsqlConfig, InStatement, InValue, ResultSet, Transaction } from '@libsql/client';
+import type { Client, Config as LibsqlConfig, InStatement, InValue, ResultSet } from '@libsql/client';
 import type { Adapter, AdapterFactory, QueryResult, TransactionOptions } from './contract';
+import type { LibsqlConnection } from './libsql-connection';
 import { beginOn, commitOn, rollbackOn, runTransactionSql, settleEndedTransaction } from './libsql-transactions';
 import { loadDriver } from './load-driver';
 import { transactionControl } from './transaction-control';
@@ -13,15 +14,7 @@ import { transactionControl } from './transaction-control';
  * SQLite connection on an embedded file. A transaction uses `client.transaction()`: on a local
  * file `execute('BEGIN')` does not hold across calls (DRIVER-NOTES.md).
  */
-export interface LibsqlConnection {
-  readonly client: Client;
-  /** The open transaction, if any; queries go through it while it is open. */
-  tx: Transaction | undefined;
-  /** Set when a BEGIN failed: the client is unusable for transactions from then on (see begin). */
-  beginFailed?: unknown;
-  /** The savepoint whose SQL opened the open transaction, if one did (its RELEASE commits). */
-  savepointRoot?: string;
-}
+export type { LibsqlConnection };
 
 type LibsqlModule = { createClient(config: LibsqlConfig): Client };
 

@@ -7,16 +7,14 @@ import type { LaneHolder, LeaveLane, WriterLane } from './writer-lane';
 export interface PoolLaneHost {
   readonly name: string;
   readonly acquireTimeoutMs: number;
-  readonly maxWaiting: number;
   readonly stopped: boolean;
-  /** Callers waiting for a connection (what maxWaiting bounds, with the lane's own waiters). */
-  readonly waitingForConnection: number;
   /** Takes a connection: synchronously when one is idle and nobody waits, else a promise. */
   takeConnection(timeoutMs: number, signal?: AbortSignal): Connection | Promise<Connection>;
   giveBack(conn: Connection, err?: unknown): void;
   /** The driver's word on whether the connection is inside a transaction; undefined when it cannot tell. */
   inTransaction(conn: Connection): boolean | undefined;
-  queueFull(): Error;
+  /** The queue-full error (counted) when the connection waiters and `laneWaiting` reach maxWaiting, else undefined. */
+  queueFull(laneWaiting: number): Error | undefined;
   /** Counts and reports the timeout as an acquire timeout (event, counters). */
   timedOut(error: PoolTimeoutError): PoolTimeoutError;
 }
@@ -112,8 +110,8 @@ export class PoolLane {
     if (this.host.stopped) throw new PoolClosedError(this.host.name);
     if (callerHoldsLane(this.lane)) throw new WriterLaneDeadlockError(this.host.name, this.lane.key);
     const busy = this.lane.heldBy !== undefined;
-    const { maxWaiting } = this.host;
-    if (busy && maxWaiting > 0 && this.waiting + this.host.waitingForConnection >= maxWaiting) throw this.host.queueFull();
+    const full = busy ? this.host.queueFull(this.waiting) : undefined;
+    if (full !== undefined) throw full;
     if (busy) this.waiting++;
     try {
       return await this.lane.enter(holder, timeoutMs, (heldBy) => this.timeout(startedAt, heldBy), signal);

@@ -127,7 +127,10 @@ describe.each(kinds)('the writer lane on a %s pool', (_scheme, urlFor) => {
     const p = await fresh({ acquireTimeoutMs: 300, leakDetectionMs: 60_000 });
     const lease = await p.acquire();
     await lease.query('BEGIN');
-    const error = await p.query('INSERT INTO t VALUES (1, 1)').catch((err: unknown) => err as Error & { code: string });
+    const error = await p.query('INSERT INTO t VALUES (1, 1)').then(
+      () => new Error('expected a timeout') as Error & { code: string },
+      (err: unknown) => err as Error & { code: string },
+    );
     expect(error).toMatchObject({ code: 'POOL_TIMEOUT' });
     expect(error.message).toMatch(/writer lane/);
     expect(error.message).toContain(`connection ${lease.id}`);
