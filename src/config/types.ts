@@ -27,6 +27,7 @@ export interface PoolSettings {
   criticalQueryMs: number;
   leakDetectionMs: number;
   evictionIntervalMs: number;
+  keepaliveMs: number;
   statementTimeoutMs: number;
   applicationName: string;
   readReplicaUrls: string[];
