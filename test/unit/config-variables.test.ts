@@ -40,6 +40,7 @@ const ENV_CASES: Array<[string, string, string, unknown]> = [
   ['DB_CRITICAL_QUERY_MS', '9876', 'criticalQueryMs', 9876],
   ['DB_LEAK_DETECTION_MS', '1234', 'leakDetectionMs', 1234],
   ['DB_EVICTION_INTERVAL_MS', '1234', 'evictionIntervalMs', 1234],
+  ['DB_KEEPALIVE_MS', '1234', 'keepaliveMs', 1234],
   ['DATABASE_POOL_EVICT_RUN_INTERVAL', '1234', 'evictionIntervalMs', 1234],
   ['DB_STATEMENT_TIMEOUT_MS', '1234', 'statementTimeoutMs', 1234],
   ['DB_APPLICATION_NAME', 'billing-api', 'applicationName', 'billing-api'],
@@ -68,6 +69,7 @@ const URL_CASES: Array<[string, string, string, unknown]> = [
   ['sslmode', 'require', 'sslMode', 'require'],
   ['sslMode', 'verify-ca', 'sslMode', 'verify-ca'],
   ['statementTimeoutMs', '1234', 'statementTimeoutMs', 1234],
+  ['keepaliveMs', '1234', 'keepaliveMs', 1234],
   ['application_name', 'billing-api', 'applicationName', 'billing-api'],
 ];
 
