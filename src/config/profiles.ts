@@ -17,9 +17,18 @@ export const DEFAULTS: Tunables = {
   slowQueryMs: 1000,
   criticalQueryMs: 5000,
   leakDetectionMs: 0,
+  slowConnectMs: 1000,
+  utilizationWarning: 0.8,
+  utilizationCritical: 0.95,
+  tracing: true,
   evictionIntervalMs: 1000,
   keepaliveMs: 0,
   statementTimeoutMs: 0,
+  // Measured (docs/performance.md): 16 statements in flight per connection reach the CPU cost per
+  // query of an unbounded pipeline (4 cost ~1.5x more), and bound head-of-line waits.
+  pipelineDepth: 16,
+  // Above it a statement runs alone (docs/performance.md: the mixed head-of-line load).
+  pipelineMaxStatementMs: 5,
   instances: 1,
   replicaCheckIntervalMs: 5000,
   maxReplicaLagMs: 0,

@@ -25,6 +25,7 @@ export const COUNTER_FEEDS: readonly CounterFeed[] = [
   single(PROMETHEUS.queueFull, 'Acquires refused at once because maxWaiting callers were already queued.', (c) => c.queueFull),
   single(PROMETHEUS.slowQueries, 'Queries slower than slowQueryMs.', (c) => c.slowQueries),
   single(PROMETHEUS.leaks, 'Loans held longer than leakDetectionMs.', (c) => c.leaks),
+  single(PROMETHEUS.slowConnects, 'Connections whose opening took slowConnectMs or longer.', (c) => c.slowConnects),
   {
     name: PROMETHEUS.destroyed,
     help: 'Connections closed, by reason: idle, lifetime, maxUses, broken, validation, keepalive, drain, transaction.',

@@ -34,6 +34,7 @@ import { PoolRecorder, type PoolStats } from './recorder';
 import { clientStatementTimeoutMs, withQueryDeadline } from './statement-deadline';
 import { runTransaction } from './transaction';
 import { isReadOnlySql, writerLaneFor, type WriterLane } from './writer-lane';
+import { Pipeline } from './pipeline/pipeline';
 
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
 export const VALIDATION_SKIP_WINDOW_MS = 500;
@@ -76,6 +77,8 @@ export class Pool
   private readonly replicas: ReadRouter<Pool> | undefined;
   private readonly readView: Reader;
   private readonly lifecycle: ConnectionLifecycle;
+  /** pool.query's shared connections, when the adapter can pipeline and pipelineDepth > 0; see pipeline/pipeline.ts. */
+  private readonly pipeline: Pipeline | undefined;
 
   constructor(options: PoolOptions = {}) {
     super();
@@ -110,6 +113,7 @@ export class Pool
         ? createReadRouter({ primary: this, options, makePool: (o) => new Pool(o), logger: this.logger })
         : undefined;
     this.readView = this.replicas?.reader ?? new PrimaryReader(this);
+    this.pipeline = this.adapter.pipelining && this.config.pipelineDepth > 0 ? this.createPipeline() : undefined;
     if (this.config.evictionIntervalMs > 0) {
       this.housekeeping = setInterval(() => this.runHousekeeping(), this.config.evictionIntervalMs);
       // Housekeeping must never be the reason a process stays alive.
@@ -147,6 +151,15 @@ export class Pool
     let conn: Connection | undefined;
     let failure: unknown;
     try {
+      const { pipeline } = this;
+      if (pipeline !== undefined) {
+        // A caller's own timeout or signal needs a statement it can cancel alone: it runs alone.
+        const estimateMs = opts?.timeoutMs === undefined && opts?.signal === undefined ? pipeline.estimate(sql) : undefined;
+        if (estimateMs !== undefined) return await pipeline.run<R>(sql, params, estimateMs);
+        const taken = this.acquireNow(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
+        conn = taken instanceof Promise ? await taken : taken;
+        return await this.runAlone<R>(pipeline, conn, sql, params, opts?.timeoutMs);
+      }
       if (this.lane && !isReadOnlySql(sql)) leave = await this.enterLane(opts);
       const taken = this.acquireNow(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
       conn = taken instanceof Promise ? await taken : taken;
@@ -159,6 +172,48 @@ export class Pool
       leave?.();
       this.settledInFlight();
     }
+  }
+
+  /** A statement run alone on a pipelining pool: its server time teaches the pipeline whether it may share next time. */
+  private async runAlone<R>(pipeline: Pipeline, conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number): Promise<QueryResult<R>> {
+    const started = performance.now();
+    const result = await this.runQuery<R>(conn, sql, params, timeoutMs);
+    pipeline.learn(sql, performance.now() - started);
+    return result;
+  }
+
+  /** @internal A read routed here as a replica: pipelined (and counted in flight) when the pipeline takes it; undefined when it runs alone. */
+  pipelined<R>(sql: string, params: readonly unknown[] | undefined): Promise<QueryResult<R>> | undefined {
+    if (this.closing || this.pipeline?.estimate(sql) === undefined) return undefined;
+    return this.queryNow<R>(sql, params, undefined);
+  }
+
+  /** @internal */
+  learnStatement(sql: string, serverMs: number): void {
+    this.pipeline?.learn(sql, serverMs);
+  }
+
+  private createPipeline(): Pipeline {
+    return new Pipeline(
+      {
+        adapter: this.adapter,
+        take: (timeoutMs) => this.acquireNow(timeoutMs),
+        hasSpare: () => this.engine.idle > 0 || this.engine.size < this.config.max,
+        waitingForConnection: () => this.engine.pending,
+        release: (conn, err) => this.releaseConnection(conn, err),
+        run: (conn, sql, params) => this.runQuery(conn, sql, params, undefined, false),
+        mustRetire: (conn) => retirementReason(conn, this.config.maxUses, Date.now()) !== undefined,
+        queueFull: (waiting) => this.queueFull(waiting),
+        timeoutError: (waitedMs, pending) => this.timeoutError(waitedMs, pending),
+      },
+      {
+        depth: this.config.pipelineDepth,
+        maxStatementMs: this.config.pipelineMaxStatementMs,
+        acquireTimeoutMs: this.config.acquireTimeoutMs,
+        deadlineMs: this.statementDeadlineMs,
+        leakDetectionMs: this.config.leakDetectionMs,
+      },
+    );
   }
 
   /** Reads on the least-busy healthy replica, or the primary when none is healthy or none is configured. */
@@ -220,7 +275,7 @@ export class Pool
       total: this.engine.size,
       active,
       idle: this.engine.idle,
-      pending: this.engine.pending,
+      pending: this.pending,
       opening: this.engine.opening,
       min: this.config.min,
       max: this.config.max,
@@ -233,12 +288,19 @@ export class Pool
       connectMs: this.recorder.connect.percentiles(),
       totals: this.recorder.totals(),
       ...(this.replicas ? { reads: this.replicas.stats() } : {}),
+      ...(this.pipeline ? { pipeline: { connections: this.pipeline.connections, statements: this.pipeline.statements, waiting: this.pipeline.waiting, sent: this.pipeline.sent } } : {}),
     };
+  }
+
+  /** Callers waiting: the engine's queue plus statements waiting for a place on a shared connection (the pipeline's own requests counted once). */
+  private get pending(): number {
+    const { pipeline } = this;
+    return pipeline === undefined ? this.engine.pending : this.engine.pending - pipeline.requests + pipeline.waiting;
   }
 
   /** @internal The sizes alone, without stats()' percentiles and copies: what metrics read at every scrape. */
   sizes(): PoolSizes {
-    return { active: this.borrowed.size, idle: this.engine.idle, pending: this.engine.pending, min: this.config.min, max: this.config.max };
+    return { active: this.borrowed.size, idle: this.engine.idle, pending: this.pending, min: this.config.min, max: this.config.max };
   }
 
   health(opts?: { timeoutMs?: number }): Promise<HealthReport> {
@@ -271,7 +333,7 @@ export class Pool
 
   /** @internal Borrowed plus waiting, per slot: how the read router compares replicas, without stats()' percentiles. */
   get load(): number {
-    return (this.borrowed.size + this.engine.pending) / this.config.max;
+    return (this.borrowed.size + this.pending) / this.config.max;
   }
 
   /**
@@ -322,15 +384,20 @@ export class Pool
    */
   private acquireNow(timeoutMs: number, signal?: AbortSignal): Connection | Promise<Connection> {
     if (this.stopped) return Promise.reject(new PoolClosedError(this.name));
-    const { maxWaiting } = this.config;
-    if (maxWaiting > 0 && this.engine.waitingForRelease >= maxWaiting) {
-      this.recorder.counters.queueFull++;
-      return Promise.reject(new PoolQueueFullError(this.name, maxWaiting));
-    }
+    const full = this.queueFull(this.pipeline?.waiting ?? 0);
+    if (full !== undefined) return Promise.reject(full);
     const startedAt = Date.now();
     const idle = signal?.aborted ? undefined : this.engine.takeIdle();
     if (idle !== undefined) return this.admit(idle, startedAt, timeoutMs, signal, startedAt);
     return this.engine.take(timeoutMs, signal).then((conn) => this.admit(conn, startedAt, timeoutMs, signal));
+  }
+
+  /** PoolQueueFullError when maxWaiting callers already wait for a release (`alsoWaiting`: the pipeline's), counted; else undefined. */
+  private queueFull(alsoWaiting: number): PoolQueueFullError | undefined {
+    const { maxWaiting } = this.config;
+    if (maxWaiting <= 0 || this.engine.waitingForRelease + alsoWaiting < maxWaiting) return undefined;
+    this.recorder.counters.queueFull++;
+    return new PoolQueueFullError(this.name, maxWaiting);
   }
 
   /** The hot path: a healthy connection used moments ago goes straight out, with no round-trip. */
@@ -402,10 +469,13 @@ export class Pool
   }
 
   /** @internal */
-  async runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number): Promise<QueryResult<R>> {
+  async runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number, bounded = true): Promise<QueryResult<R>> {
     const started = performance.now();
     try {
-      return await this.boundedByStatementTimeout(conn, this.adapter.query<R>(conn.raw, sql, params), timeoutMs);
+      const running = this.adapter.query<R>(conn.raw, sql, params);
+      // A pipelined statement is bounded per connection instead (the pipeline's watchdog): its
+      // answer waits for the statements ahead of it, which the server times out one by one.
+      return await (bounded ? this.boundedByStatementTimeout(conn, running, timeoutMs) : running);
     } catch (err) {
       if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
       // Drivers echo connection strings in some errors; the caller gets the error without secrets.
@@ -481,7 +551,14 @@ export class Pool
 
   private runHousekeeping(): void {
     this.engine.evictIdle();
-    this.alarms.findLeaks(this.borrowed, Date.now());
+    const now = Date.now();
+    const { pipeline } = this;
+    if (pipeline === undefined) this.alarms.findLeaks(this.borrowed, now);
+    else {
+      // A shared loan lasts as long as statements keep coming: each pipelined statement is watched instead.
+      this.alarms.findLeaks([...this.borrowed].filter((conn) => !pipeline.isShared(conn)), now);
+      this.alarms.findLeaks(pipeline.inFlight(), now);
+    }
   }
 
   /**
@@ -504,6 +581,7 @@ export class Pool
     if (this.housekeeping) clearInterval(this.housekeeping);
     const keepaliveStopped = this.keepalive?.stop();
     this.engine.rejectWaiters(new PoolClosedError(this.name));
+    this.pipeline?.stop(new PoolClosedError(this.name));
     for (const conn of [...this.borrowed]) {
       conn.broken ??= new PoolClosedError(this.name);
       this.releaseConnection(conn);
