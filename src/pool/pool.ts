@@ -24,6 +24,7 @@ import { Connector } from './connector';
 import { Engine } from './engine/generic-pool-engine';
 import type { PoolEvents } from './events';
 import { checkHealth, type HealthCheckTarget, type HealthReport } from './health-check';
+import { Keepalive } from './keepalive';
 import { PooledConnection, runOnLease, type AcquireOptions, type LeaseOwner } from './lease';
 import { TrackerList, type MetricsTracker, type Trackable } from './metrics-tracker';
 import type { ObservedPool, PoolSizes } from './observed-pool';
@@ -65,6 +66,8 @@ export class Pool
   /** The writer lane of an embedded file (pool-lane.ts); undefined for servers. */
   private readonly lane: PoolLane | undefined;
   private readonly housekeeping: NodeJS.Timeout | undefined;
+  /** Background checks of idle connections (keepaliveMs); none for embedded databases, which have no network path. */
+  private readonly keepalive: Keepalive | undefined;
   /** close() was called: new calls are refused, calls made before it still run to the end. */
   private closing = false;
   /** The drain is over (finished or past its deadline): nothing is lent or opened any more. */
@@ -119,6 +122,16 @@ export class Pool
       // Housekeeping must never be the reason a process stays alive.
       this.housekeeping.unref();
     }
+    this.keepalive =
+      this.config.keepaliveMs > 0 && !this.adapter.synchronous
+        ? new Keepalive(this.engine, this.adapter, {
+            keepaliveMs: this.config.keepaliveMs,
+            connectTimeoutMs: this.config.connectTimeoutMs,
+            maxUses: this.config.maxUses,
+            redact: (err) => redactError(err, configSecrets(this.config)),
+            reportFailure: (err) => lifecycle.reportError(err, 'keepalive check'),
+          })
+        : undefined;
     this.engine.start();
   }
 
@@ -627,12 +640,15 @@ export class Pool
     this.engine.stopCreating();
     this.lifecycle.stop();
     if (this.housekeeping) clearInterval(this.housekeeping);
+    const keepaliveStopped = this.keepalive?.stop();
     this.engine.rejectWaiters(new PoolClosedError(this.name));
     this.pipeline?.stop(new PoolClosedError(this.name));
     for (const conn of [...this.borrowed]) {
       conn.broken ??= new PoolClosedError(this.name);
       this.releaseConnection(conn);
     }
+    // A connection out for its keepalive check is neither idle nor lent: it is retired when the check ends.
+    await keepaliveStopped;
     await this.engine.shutdown();
   }
 }
