@@ -33,6 +33,8 @@ export const {
   DEFAULT_POOL_MAX,
   DEFAULT_HEADROOM,
   PackageMissingError,
+  ConnectionLostError,
+  WriterLaneDeadlockError,
   registerPoolMetrics,
   registerPoolOtelMetrics,
   installMetricsTracker,

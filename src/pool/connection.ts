@@ -1,3 +1,5 @@
+import type { LaneHold } from './writer-lane';
+
 /**
  * The pool's record of one open connection: the driver's raw object plus what the policies need
  * (age, uses, last use, whether it broke). One record lives as long as the connection does;
@@ -24,6 +26,8 @@ export interface Connection<Raw = unknown> {
   leakReported: boolean;
   /** Why it is being destroyed; read by the destroy hook, which generic-pool calls with the object only. */
   destroyReason: DestroyReason | undefined;
+  /** Its turn in the writer lane of an embedded file, while it has one (pool-lane.ts). */
+  laneHold: LaneHold | undefined;
 }
 
 let nextConnectionId = 1;
@@ -47,10 +51,11 @@ export function newConnection<Raw>(raw: Raw, maxLifetimeMs: number, now = Date.n
     acquiredBy: undefined,
     leakReported: false,
     destroyReason: undefined,
+    laneHold: undefined,
   };
 }
 
-export type DestroyReason = 'idle' | 'lifetime' | 'maxUses' | 'broken' | 'validation' | 'drain' | 'transaction';
+export type DestroyReason = 'idle' | 'lifetime' | 'maxUses' | 'broken' | 'validation' | 'keepalive' | 'drain' | 'transaction';
 
 /** Why a connection must not be reused, or undefined when it may be. */
 export function retirementReason(conn: Connection, maxUses: number, now: number): DestroyReason | undefined {

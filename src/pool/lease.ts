@@ -58,6 +58,11 @@ export class PooledConnection {
     return this.#endedBy;
   }
 
+  /** @internal The pool's record of the connection, for the pool's own rooms (lane scope, integrations). */
+  get record(): Connection {
+    return this.conn;
+  }
+
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: { timeoutMs?: number }): Promise<QueryResult<R>> {
     const endedBy = this.endedBy;
     if (endedBy !== undefined) return Promise.reject(new ConnectionReleasedError(this.conn.id, 'query()', endedBy));

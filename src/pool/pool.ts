@@ -18,11 +18,12 @@ import { ConnectionError, PoolClosedError, PoolQueueFullError, PoolTimeoutError 
 import { defaultLogger, guardedLogger } from '../shared/logger';
 import { messageOf } from '../shared/message-of';
 import { redactError } from '../shared/secret';
-import { retirementReason, type Connection } from './connection';
+import { retirementReason, type Connection, type DestroyReason } from './connection';
 import { ConnectionLifecycle } from './connection-lifecycle';
 import { Connector } from './connector';
 import { Engine } from './engine/generic-pool-engine';
 import { checkHealth, type HealthCheckTarget, type HealthReport } from './health-check';
+import { Keepalive } from './keepalive';
 import { PooledConnection, runOnLease, type AcquireOptions, type LeaseOwner } from './lease';
 import { TrackerList, type MetricsTracker, type Trackable } from './metrics-tracker';
 import type { ObservedPool, PoolSizes } from './observed-pool';
@@ -33,7 +34,10 @@ import { createReadRouter, PrimaryReader, type Reader, type ReadPrimary, type Re
 import { PoolRecorder, type PoolStats } from './recorder';
 import { clientStatementTimeoutMs, withQueryDeadline } from './statement-deadline';
 import { runTransaction } from './transaction';
-import { isReadOnlySql, writerLaneFor, type WriterLane } from './writer-lane';
+import { runInLaneScope } from './lane-scope';
+import { PoolLane, type PoolLaneHost } from './pool-lane';
+import { isReadOnlySql, writerLaneFor, type LaneHold } from './writer-lane';
+import { Pipeline } from './pipeline/pipeline';
 import { invalidTimeout, MAX_TIMER_MS } from './call-timeout';
 import { untilAborted } from './abort';
 import { connectionLossError } from './connection-loss';
@@ -60,13 +64,16 @@ export class Pool
   private readonly connector: Connector<unknown>;
   private readonly borrowed = new Set<Connection>();
   /** Released inside a transaction, ROLLBACK under way: neither lent nor idle yet. */
-  private readonly rollingBack = new Map<Connection, Promise<void>>();
+  private readonly rollingBack = new Map<Connection, { work: Promise<void>; hold: LaneHold | undefined }>();
   private readonly alarms: PoolAlarms;
   private readonly logger: Logger;
   /** When the pool gives up on a statement the server should have cancelled (0: never); see statement-deadline.ts. */
   private readonly statementDeadlineMs: number;
-  private readonly lane: WriterLane | undefined;
+  /** The writer lane of an embedded file (pool-lane.ts); undefined for servers. */
+  private readonly lane: PoolLane | undefined;
   private readonly housekeeping: NodeJS.Timeout | undefined;
+  /** Background checks of idle connections (keepaliveMs); none for embedded databases, which have no network path. */
+  private readonly keepalive: Keepalive | undefined;
   /** close() was called: new calls are refused, calls made before it still run to the end. */
   private closing = false;
   /** The drain is over (finished or past its deadline): nothing is lent or opened any more. */
@@ -79,6 +86,8 @@ export class Pool
   private readonly replicas: ReadRouter<Pool> | undefined;
   private readonly readView: Reader;
   private readonly lifecycle: ConnectionLifecycle;
+  /** pool.query's shared connections, when the adapter can pipeline and pipelineDepth > 0; see pipeline/pipeline.ts. */
+  private readonly pipeline: Pipeline | undefined;
 
   constructor(options: PoolOptions = {}) {
     super();
@@ -88,7 +97,7 @@ export class Pool
     this.alarms = new PoolAlarms(this, this.config, this.recorder, this.logger);
     this.statementDeadlineMs = clientStatementTimeoutMs(this.config.statementTimeoutMs);
     this.adapter = adapterFactoryFor(this.config.scheme)(this.config);
-    this.lane = this.adapter.writerLaneKey ? writerLaneFor(this.adapter.writerLaneKey) : undefined;
+    this.lane = this.adapter.writerLaneKey ? new PoolLane(writerLaneFor(this.adapter.writerLaneKey), this.laneHost()) : undefined;
     this.connector = new Connector(this.adapter, {
       poolName: this.name,
       maskedUrl: this.config.url,
@@ -113,11 +122,22 @@ export class Pool
         ? createReadRouter({ primary: this, options, makePool: (o) => new Pool(o), logger: this.logger })
         : undefined;
     this.readView = this.replicas?.reader ?? new PrimaryReader(this);
+    this.pipeline = this.adapter.pipelining && this.config.pipelineDepth > 0 ? this.createPipeline() : undefined;
     if (this.config.evictionIntervalMs > 0) {
       this.housekeeping = setInterval(() => this.runHousekeeping(), this.config.evictionIntervalMs);
       // Housekeeping must never be the reason a process stays alive.
       this.housekeeping.unref();
     }
+    this.keepalive =
+      this.config.keepaliveMs > 0 && !this.adapter.synchronous
+        ? new Keepalive(this.engine, this.adapter, {
+            keepaliveMs: this.config.keepaliveMs,
+            connectTimeoutMs: this.config.connectTimeoutMs,
+            maxUses: this.config.maxUses,
+            redact: (err) => redactError(err, configSecrets(this.config)),
+            reportFailure: (err) => lifecycle.reportError(err, 'keepalive check'),
+          })
+        : undefined;
     this.engine.start();
   }
 
@@ -143,22 +163,74 @@ export class Pool
    */
   private async queryNow<R>(sql: string, params: readonly unknown[] | undefined, opts: QueryOptions | undefined): Promise<QueryResult<R>> {
     this.inFlight++;
-    let leave: (() => void) | undefined;
     let conn: Connection | undefined;
     let failure: unknown;
     try {
-      if (this.lane && !isReadOnlySql(sql)) leave = await this.enterLane(opts);
-      const taken = this.acquireNow(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
-      conn = taken instanceof Promise ? await taken : taken;
+      const { pipeline } = this;
+      if (pipeline !== undefined) {
+        // A caller's own timeout or signal needs a statement it can cancel alone: it runs alone.
+        const estimateMs = opts?.timeoutMs === undefined && opts?.signal === undefined ? pipeline.estimate(sql) : undefined;
+        if (estimateMs !== undefined) return await pipeline.run<R>(sql, params, estimateMs);
+        const taken = this.acquireNow(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
+        conn = taken instanceof Promise ? await taken : taken;
+        return await this.runAlone<R>(pipeline, conn, sql, params, opts?.timeoutMs);
+      }
+      const timeoutMs = opts?.timeoutMs ?? this.config.acquireTimeoutMs;
+      if (this.lane !== undefined && !isReadOnlySql(sql)) conn = await this.lane.acquireWriter(timeoutMs, opts?.signal);
+      else {
+        const taken = this.acquireNow(timeoutMs, opts?.signal);
+        conn = taken instanceof Promise ? await taken : taken;
+      }
       return await this.runQuery<R>(conn, sql, params, opts?.timeoutMs);
     } catch (err) {
       failure = err;
       throw err;
     } finally {
       if (conn !== undefined) this.releaseConnection(conn, failure);
-      leave?.();
       this.settledInFlight();
     }
+  }
+
+  /** A statement run alone on a pipelining pool: its server time teaches the pipeline whether it may share next time. */
+  private async runAlone<R>(pipeline: Pipeline, conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number): Promise<QueryResult<R>> {
+    const started = performance.now();
+    const result = await this.runQuery<R>(conn, sql, params, timeoutMs);
+    pipeline.learn(sql, performance.now() - started);
+    return result;
+  }
+
+  /** @internal A read routed here as a replica: pipelined (and counted in flight) when the pipeline takes it; undefined when it runs alone. */
+  pipelined<R>(sql: string, params: readonly unknown[] | undefined): Promise<QueryResult<R>> | undefined {
+    if (this.closing || this.pipeline?.estimate(sql) === undefined) return undefined;
+    return this.queryNow<R>(sql, params, undefined);
+  }
+
+  /** @internal */
+  learnStatement(sql: string, serverMs: number): void {
+    this.pipeline?.learn(sql, serverMs);
+  }
+
+  private createPipeline(): Pipeline {
+    return new Pipeline(
+      {
+        adapter: this.adapter,
+        take: (timeoutMs) => this.acquireNow(timeoutMs),
+        hasSpare: () => this.engine.idle > 0 || this.engine.size < this.config.max,
+        waitingForConnection: () => this.engine.pending,
+        release: (conn, err) => this.releaseConnection(conn, err),
+        run: (conn, sql, params) => this.runQuery(conn, sql, params, undefined, false),
+        mustRetire: (conn) => retirementReason(conn, this.config.maxUses, Date.now()) !== undefined,
+        queueFull: (waiting) => this.queueFull(waiting),
+        timeoutError: (waitedMs, pending) => this.timeoutError(waitedMs, pending),
+      },
+      {
+        depth: this.config.pipelineDepth,
+        maxStatementMs: this.config.pipelineMaxStatementMs,
+        acquireTimeoutMs: this.config.acquireTimeoutMs,
+        deadlineMs: this.statementDeadlineMs,
+        leakDetectionMs: this.config.leakDetectionMs,
+      },
+    );
   }
 
   /** Reads on the least-busy healthy replica, or the primary when none is healthy or none is configured. */
@@ -189,8 +261,10 @@ export class Pool
     }
   }
 
+  /** On an embedded file, fn runs in the lease's lane scope: a write it sends through the pool while its lease holds the lane is refused at once (lane-scope.ts). */
   async withConnection<T>(fn: (conn: PooledConnection) => Promise<T>, opts?: AcquireOptions): Promise<T> {
-    return runOnLease(await this.acquire(opts), fn);
+    const lease = await this.acquire(opts);
+    return this.lane === undefined ? runOnLease(lease, fn) : runInLaneScope(lease.record, () => runOnLease(lease, fn));
   }
 
   transaction<T>(fn: (tx: PooledConnection) => Promise<T>, opts: TransactionOptions & AcquireOptions = {}): Promise<T> {
@@ -225,7 +299,7 @@ export class Pool
       total: this.engine.size,
       active,
       idle: this.engine.idle,
-      pending: this.engine.pending,
+      pending: this.pending,
       opening: this.engine.opening,
       min: this.config.min,
       max: this.config.max,
@@ -238,12 +312,23 @@ export class Pool
       connectMs: this.recorder.connect.percentiles(),
       totals: this.recorder.totals(),
       ...(this.replicas ? { reads: this.replicas.stats() } : {}),
+      ...(this.pipeline ? { pipeline: { connections: this.pipeline.connections, statements: this.pipeline.statements, waiting: this.pipeline.waiting, sent: this.pipeline.sent } } : {}),
     };
+  }
+
+  /**
+   * Callers waiting: the engine's queue, statements waiting for a place on a shared connection
+   * (the pipeline's own requests counted once), and on an embedded file the writer lane's waiters.
+   */
+  private get pending(): number {
+    const { pipeline } = this;
+    const waiting = pipeline === undefined ? this.engine.pending : this.engine.pending - pipeline.requests + pipeline.waiting;
+    return waiting + (this.lane?.waiting ?? 0);
   }
 
   /** @internal The sizes alone, without stats()' percentiles and copies: what metrics read at every scrape. */
   sizes(): PoolSizes {
-    return { active: this.borrowed.size, idle: this.engine.idle, pending: this.engine.pending, min: this.config.min, max: this.config.max };
+    return { active: this.borrowed.size, idle: this.engine.idle, pending: this.pending, min: this.config.min, max: this.config.max };
   }
 
   health(opts?: { timeoutMs?: number }): Promise<HealthReport> {
@@ -276,7 +361,7 @@ export class Pool
 
   /** @internal Borrowed plus waiting, per slot: how the read router compares replicas, without stats()' percentiles. */
   get load(): number {
-    return (this.borrowed.size + this.engine.pending) / this.config.max;
+    return (this.borrowed.size + this.pending) / this.config.max;
   }
 
   /**
@@ -327,16 +412,21 @@ export class Pool
    */
   private acquireNow(timeoutMs: number, signal?: AbortSignal, probe = false): Connection | Promise<Connection> {
     if (this.stopped) return Promise.reject(new PoolClosedError(this.name));
-    const { maxWaiting } = this.config;
-    if (maxWaiting > 0 && this.engine.waitingForRelease >= maxWaiting) {
-      // A health probe that finds the queue full was not a caller turned away: not counted.
-      if (!probe) this.recorder.counters.queueFull++;
-      return Promise.reject(new PoolQueueFullError(this.name, maxWaiting));
-    }
+    const full = this.queueFull((this.pipeline?.waiting ?? 0) + (this.lane?.waiting ?? 0), probe);
+    if (full !== undefined) return Promise.reject(full);
     const startedAt = Date.now();
     const idle = signal?.aborted ? undefined : this.engine.takeIdle();
     if (idle !== undefined) return this.admit(idle, startedAt, timeoutMs, signal, startedAt);
     return this.engine.take(timeoutMs, signal).then((conn) => this.admit(conn, startedAt, timeoutMs, signal));
+  }
+
+  /** PoolQueueFullError when maxWaiting callers already wait for a release (`alsoWaiting`: the pipeline's), counted; else undefined. */
+  private queueFull(alsoWaiting: number, probe = false): PoolQueueFullError | undefined {
+    const { maxWaiting } = this.config;
+    if (maxWaiting <= 0 || this.engine.waitingForRelease + alsoWaiting < maxWaiting) return undefined;
+    // A health probe that finds the queue full was not a caller turned away: not counted.
+    if (!probe) this.recorder.counters.queueFull++;
+    return new PoolQueueFullError(this.name, maxWaiting);
   }
 
   /** The hot path: a healthy connection used moments ago goes straight out, with no round-trip. */
@@ -422,10 +512,17 @@ export class Pool
     conn.loan++;
     conn.lastUsedAt = now;
     if (err !== undefined && conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
+    // The lane goes to the next writer only once this connection can no longer write: after the
+    // rollback of a transaction left open, which must not overlap the next writer's BEGIN.
+    const hold = conn.laneHold;
+    conn.laneHold = undefined;
     const reason = this.stopped ? 'drain' : retirementReason(conn, this.config.maxUses, now);
-    if (reason !== undefined) this.engine.retire(conn, reason);
-    else if (this.adapter.inTransaction?.(conn.raw)) this.rollbackThenReturn(conn);
-    else this.engine.give(conn);
+    if (reason !== undefined) this.retire(conn, reason, hold);
+    else if (this.adapter.inTransaction?.(conn.raw)) this.rollbackThenReturn(conn, hold);
+    else {
+      this.engine.give(conn);
+      hold?.leave();
+    }
     // The pool's own bookkeeping is done: whatever a listener does from here sees a consistent pool.
     if (this.listenerCount('release') > 0) this.emit('release', { pool: this.name, connectionId: conn.id, useMs });
     this.trackUtilization(now);
@@ -438,11 +535,23 @@ export class Pool
     this.releaseConnection(conn);
   }
 
-  /** @internal */
-  async runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number): Promise<QueryResult<R>> {
+  /**
+   * @internal A statement on a borrowed connection. On an embedded file, a lease's statement that
+   * may write first takes the writer lane for its connection (pool-lane.ts).
+   */
+  runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number, bounded = true): Promise<QueryResult<R>> {
+    const lane = this.lane;
+    if (lane === undefined || conn.laneHold !== undefined || isReadOnlySql(sql)) return this.runStatement<R>(conn, sql, params, timeoutMs, bounded);
+    return lane.enterFor(conn).then(() => this.runStatement<R>(conn, sql, params, timeoutMs, bounded));
+  }
+
+  private async runStatement<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs: number | undefined, bounded: boolean): Promise<QueryResult<R>> {
     const started = performance.now();
     try {
-      return await this.boundedByStatementTimeout(conn, this.adapter.query<R>(conn.raw, sql, params), timeoutMs);
+      const running = this.adapter.query<R>(conn.raw, sql, params);
+      // A pipelined statement is bounded per connection instead (the pipeline's watchdog): its
+      // answer waits for the statements ahead of it, which the server times out one by one.
+      return await (bounded ? this.boundedByStatementTimeout(conn, running, timeoutMs) : running);
     } catch (err) {
       if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
       // Drivers echo connection strings in some errors; the caller gets the error without secrets.
@@ -452,6 +561,7 @@ export class Pool
       this.recorder.query.record(durationMs);
       this.trackers.current?.recordOperation(durationMs);
       this.alarms.queryFinished(conn, sql, durationMs);
+      this.lane?.afterStatement(conn);
     }
   }
 
@@ -488,18 +598,20 @@ export class Pool
   /**
    * A connection released inside a transaction is rolled back before anyone else gets it. The
    * drain waits for these like for borrowed connections; one still rolling back when the drain's
-   * time is up is destroyed then (closeRollingBack), and whatever comes back after that is not
-   * returned to a pool that has stopped.
+   * time is up is destroyed then (closeRollingBack, which also gives up its lane), and whatever
+   * comes back after that is not returned to a pool that has stopped.
    */
-  private rollbackThenReturn(conn: Connection): void {
+  private rollbackThenReturn(conn: Connection, hold: LaneHold | undefined): void {
     const work = (async () => {
       try {
         await this.adapter.rollback(conn.raw);
         if (!this.rollingBack.has(conn)) return;
+        hold?.leave();
         if (this.stopped) this.engine.retire(conn, 'drain');
         else this.engine.give(conn);
       } catch (err) {
         if (!this.rollingBack.has(conn)) return;
+        hold?.leave();
         conn.broken ??= err;
         this.engine.retire(conn, 'transaction');
         this.lifecycle.reportError(err, 'rollback on release');
@@ -508,23 +620,50 @@ export class Pool
         if (this.closing) this.checkDrained();
       }
     })();
-    this.rollingBack.set(conn, work);
+    this.rollingBack.set(conn, { work, hold });
   }
 
   /** The drain is over: connections still rolling back are destroyed now (the server rolls back as their sessions end). */
   private closeRollingBack(): void {
-    for (const conn of [...this.rollingBack.keys()]) {
+    for (const [conn, { hold }] of [...this.rollingBack]) {
       this.rollingBack.delete(conn);
+      hold?.leave();
       conn.broken ??= new PoolClosedError(this.name);
       this.engine.retire(conn, 'drain');
     }
   }
 
-  private enterLane(opts?: AcquireOptions): Promise<() => void> {
-    const timeoutMs = opts?.timeoutMs ?? this.config.acquireTimeoutMs;
-    const startedAt = Date.now();
-    if (this.stopped) return Promise.reject(new PoolClosedError(this.name));
-    return (this.lane as WriterLane).enter(timeoutMs, () => this.timeoutError(Date.now() - startedAt, (this.lane as WriterLane).queued), opts?.signal);
+  /**
+   * Retires a connection. One that holds the writer lane inside a transaction is rolled back
+   * first (embedded drivers do it within the call), so the next writer never meets its lock.
+   */
+  private retire(conn: Connection, reason: DestroyReason, hold: LaneHold | undefined): void {
+    if (hold === undefined || conn.broken !== undefined || !this.adapter.inTransaction?.(conn.raw)) {
+      this.engine.retire(conn, reason);
+      hold?.leave();
+      return;
+    }
+    const rolledBack = this.adapter.rollback(conn.raw).catch(() => undefined);
+    this.engine.retire(conn, reason);
+    void rolledBack.finally(() => hold.leave());
+  }
+
+  /** What the writer lane needs from its pool (pool-lane.ts). */
+  private laneHost(): PoolLaneHost {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const pool = this;
+    return {
+      name: this.name,
+      acquireTimeoutMs: this.config.acquireTimeoutMs,
+      get stopped() {
+        return pool.stopped;
+      },
+      takeConnection: (timeoutMs, signal) => this.acquireNow(timeoutMs, signal),
+      giveBack: (conn, err) => this.releaseConnection(conn, err),
+      inTransaction: (conn) => this.adapter.inTransaction?.(conn.raw),
+      queueFull: (laneWaiting) => this.queueFull(laneWaiting),
+      timedOut: (error) => this.reportTimeout(error),
+    };
   }
 
   /** @internal the narrow view of the pool that transactions need. */
@@ -532,8 +671,9 @@ export class Pool
     return {
       adapter: this.adapter,
       acquireTimeoutMs: this.config.acquireTimeoutMs,
-      enterLane: this.lane ? (opts: AcquireOptions) => this.enterLane(opts) : undefined,
-      acquireConnection: (timeoutMs: number, signal?: AbortSignal) => this.acquireConnection(timeoutMs, signal),
+      acquireConnection: (timeoutMs: number, signal: AbortSignal | undefined, write: boolean) =>
+        write && this.lane !== undefined ? this.lane.acquireWriter(timeoutMs, signal) : this.acquireConnection(timeoutMs, signal),
+      inLaneScope: <T>(conn: Connection, fn: () => Promise<T>) => (this.lane === undefined ? fn() : runInLaneScope(conn, fn)),
       releaseConnection: (conn: Connection, err?: unknown) => this.releaseConnection(conn, err),
       lease: (conn: Connection) => new PooledConnection(this, conn, true),
       bounded: <T>(conn: Connection, running: Promise<T>) => this.boundedByStatementTimeout(conn, running),
@@ -541,7 +681,12 @@ export class Pool
   }
 
   private timeoutError(waitedMs: number, pending: number): PoolTimeoutError {
-    const error = new PoolTimeoutError(this.name, waitedMs, pending, this.connectFailure);
+    return this.reportTimeout(new PoolTimeoutError(this.name, waitedMs, pending, this.connectFailure));
+  }
+
+  /** Counts a caller that gave up waiting (for a connection or the writer lane) and emits acquireTimeout. */
+  private reportTimeout(error: PoolTimeoutError): PoolTimeoutError {
+    const { waitedMs, pending } = error;
     this.recorder.counters.acquireTimeouts++;
     this.recorder.lastTimeoutAt = Date.now();
     this.emit('acquireTimeout', { pool: this.name, waitedMs, pending, error });
@@ -549,12 +694,19 @@ export class Pool
   }
 
   private trackUtilization(now: number): void {
-    this.alarms.usageChanged(this.borrowed.size, this.engine.pending, now);
+    this.alarms.usageChanged(this.borrowed.size, this.pending, now);
   }
 
   private runHousekeeping(): void {
     this.engine.evictIdle();
-    this.alarms.findLeaks(this.borrowed, Date.now());
+    const now = Date.now();
+    const { pipeline } = this;
+    if (pipeline === undefined) this.alarms.findLeaks(this.borrowed, now);
+    else {
+      // A shared loan lasts as long as statements keep coming: each pipelined statement is watched instead.
+      this.alarms.findLeaks([...this.borrowed].filter((conn) => !pipeline.isShared(conn)), now);
+      this.alarms.findLeaks(pipeline.inFlight(), now);
+    }
   }
 
   /**
@@ -575,12 +727,16 @@ export class Pool
     this.engine.stopCreating();
     this.lifecycle.stop();
     if (this.housekeeping) clearInterval(this.housekeeping);
+    const keepaliveStopped = this.keepalive?.stop();
     this.engine.rejectWaiters(new PoolClosedError(this.name));
+    this.pipeline?.stop(new PoolClosedError(this.name));
     for (const conn of [...this.borrowed]) {
       conn.broken ??= new PoolClosedError(this.name);
       this.releaseConnection(conn);
     }
     this.closeRollingBack();
+    // A connection out for its keepalive check is neither idle nor lent: it is retired when the check ends.
+    await keepaliveStopped;
     await this.engine.shutdown();
   }
 }

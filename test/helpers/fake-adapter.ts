@@ -32,14 +32,20 @@ export class FakeDatabase {
   ignoreAbort = false;
   /** Connection ids whose validation fails. */
   readonly failValidation = new Set<number>();
+  /** Connection ids whose validation never answers (a path a NAT forgot). */
+  readonly hangValidation = new Set<number>();
+  /** Every validation takes this long. */
+  validateDelayMs = 0;
+  /** Validations running right now, the most seen at once, and which connection each was for. */
+  validatingNow = 0;
+  maxValidatingAtOnce = 0;
+  readonly validatedIds: number[] = [];
   /** Max connections the "server" accepts; beyond, connect fails. */
   serverLimit = Infinity;
   commitError: Error | undefined;
   rollbackError: Error | undefined;
   /** A ROLLBACK takes this long (a background rollback still running when close() is called). */
   rollbackDelayMs = 0;
-  /** validate() takes this long: a network gone silent under an idle connection. */
-  validateDelayMs = 0;
   maxOpenSeen = 0;
   /** Every query takes at least this long (slow-query tests with any SQL text). */
   queryDelayMs = 0;
@@ -57,6 +63,8 @@ export class FakeDatabase {
    * pg delivers a backend's FATAL in the same read as its ReadyForQuery.
    */
   deadOnArrival = false;
+  /** deadOnArrival for the next connection only (the race pg has), not for every one from now on. */
+  deadOnArrivalOnce = false;
   /** Statements under way fail at once when their connection is closed or killed, as with a real socket. */
   abortInFlightOnClose = false;
   /** Set for an embedded-like database: the pool runs its writes through a writer lane under this key. */
@@ -82,7 +90,10 @@ export class FakeDatabase {
           db.unclosed.add(raw);
           db.maxOpenSeen = Math.max(db.maxOpenSeen, db.open.size);
           // Killed before the pool could attach a listener: nobody hears the error.
-          if (dead) db.kill(raw);
+          if (dead) {
+            db.kill(raw);
+            if (db.deadOnArrivalOnce) db.deadOnArrival = false;
+          }
           return raw;
         };
         if (db.connectDelayMs <= 0) return Promise.resolve(finish());
@@ -97,8 +108,16 @@ export class FakeDatabase {
       },
       async validate(raw) {
         db.validations++;
-        if (db.validateDelayMs > 0) await db.wait(raw, db.validateDelayMs);
-        if (!raw.open || raw.broken || db.failValidation.has(raw.id)) throw new Error(`connection ${raw.id} is dead`);
+        db.validatedIds.push(raw.id);
+        db.validatingNow++;
+        db.maxValidatingAtOnce = Math.max(db.maxValidatingAtOnce, db.validatingNow);
+        try {
+          if (db.hangValidation.has(raw.id)) await new Promise(() => undefined);
+          if (db.validateDelayMs > 0) await db.wait(raw, db.validateDelayMs);
+          if (!raw.open || raw.broken || db.failValidation.has(raw.id)) throw new Error(`connection ${raw.id} is dead`);
+        } finally {
+          db.validatingNow--;
+        }
       },
       async query<R>(raw: FakeRaw, sql: string): Promise<QueryResult<R>> {
         raw.queries = (raw.queries ?? 0) + 1;
