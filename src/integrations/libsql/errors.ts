@@ -46,8 +46,11 @@ export function libsqlErrors(): LibsqlErrorClasses {
 
 /** better-sqlite3's SqliteError: a `code` such as SQLITE_CONSTRAINT_PRIMARYKEY. */
 function isSqliteError(err: unknown): err is Error & { code: string } {
-  const code = (err as { code?: unknown } | null)?.code;
-  return err instanceof Error && typeof code === 'string' && code.startsWith('SQLITE_');
+  // Duck-typed: better-sqlite3 builds its SqliteError without Error's constructor, from the class
+  // its native side saw first, which in a test runner may belong to another realm (neither
+  // instanceof Error nor a "native error" then).
+  const { code, message } = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; message?: unknown };
+  return typeof message === 'string' && typeof code === 'string' && code.startsWith('SQLITE_');
 }
 
 /** SQLITE_CONSTRAINT_PRIMARYKEY → SQLITE_CONSTRAINT, as libsql reports `code` (with the extended one in `extendedCode`). */
