@@ -69,6 +69,12 @@ export interface Adapter<Raw = unknown> {
   isBroken(raw: Raw, err: unknown): boolean;
   /** True: the error is a serialization failure or deadlock, and the transaction may be retried. */
   isRetryable?(err: unknown): boolean;
+  /**
+   * The error that already broke this connection as far as the driver knows, without a round
+   * trip (its socket closed, its session was killed, its holder ended it); undefined while it
+   * looks usable. The pool asks before every loan and never lends a connection that has one.
+   */
+  brokenBy?(raw: Raw): unknown;
   /** Subscribe to errors a connection raises while nobody is using it; returns an unsubscribe. */
   onIdleError?(raw: Raw, listener: (err: unknown) => void): void;
   /** True while the connection is inside a transaction the caller left open. */

@@ -146,6 +146,11 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
       if (!conn.client.closed) conn.client.close();
     },
 
+    brokenBy(conn) {
+      if (conn.client.closed) return new Error('libsql client is closed');
+      return conn.beginFailed;
+    },
+
     isBroken(conn, err) {
       return conn.client.closed || conn.beginFailed !== undefined || isBrokenLibsqlError(err);
     },

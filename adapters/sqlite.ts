@@ -158,6 +158,10 @@ export const createSqliteAdapter: AdapterFactory = (config) => {
       if (db.open) db.close();
     },
 
+    brokenBy(db) {
+      return db.open ? undefined : new Error('better-sqlite3 database connection is closed');
+    },
+
     isBroken(db, err) {
       return !db.open || isBrokenSqliteError(err);
     },
