@@ -6,7 +6,7 @@
 import type { Client, InArgs, InStatement, Replicated, ResultSet, Transaction, TransactionMode } from '@libsql/client';
 import type { Pool } from '../../pool/pool';
 import { libsqlErrors, type LibsqlErrorClasses } from './errors';
-import { runStatement, runScript } from './run';
+import { runBatch, runStatement, runScript } from './run';
 import { poolStatement } from './statement';
 import { LifeguardLibsqlTransaction } from './transaction';
 import { openTransaction } from '../../pool/held-transaction';
@@ -48,17 +48,7 @@ export class LifeguardLibsqlClient implements Client {
     checkMode(mode);
     this.#checkOpen();
     const statements = stmts.map((stmt) => poolStatement(stmt));
-    return this.#pool.transaction(async (tx) => {
-      const results: ResultSet[] = [];
-      for (let i = 0; i < statements.length; i++) {
-        try {
-          results.push(await runStatement(tx, statements[i], this.#errors));
-        } catch (err) {
-          throw this.#errors.batchError(err, i);
-        }
-      }
-      return results;
-    }, { readOnly: mode === 'read' });
+    return this.#pool.transaction((tx) => runBatch(tx, statements, this.#errors), { readOnly: mode === 'read' });
   }
 
   /** As libsql's: a deferred transaction with foreign keys off, on one connection, then foreign keys back on. */
@@ -69,14 +59,7 @@ export class LifeguardLibsqlClient implements Client {
       await lease.query('PRAGMA foreign_keys=off');
       try {
         await lease.query('BEGIN DEFERRED');
-        const results: ResultSet[] = [];
-        for (let i = 0; i < statements.length; i++) {
-          try {
-            results.push(await runStatement(lease, statements[i], this.#errors));
-          } catch (err) {
-            throw this.#errors.batchError(err, i);
-          }
-        }
+        const results = await runBatch(lease, statements, this.#errors);
         await lease.query('COMMIT');
         return results;
       } catch (err) {

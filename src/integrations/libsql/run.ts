@@ -22,6 +22,19 @@ export async function runStatement(target: StatementRunner, statement: PoolState
   }
 }
 
+/** Statements one after another on one connection; the one that fails is named (LibsqlBatchError's statementIndex). */
+export async function runBatch(target: StatementRunner, statements: readonly PoolStatement[], errors: LibsqlErrorClasses): Promise<LibsqlResultSet[]> {
+  const results: LibsqlResultSet[] = [];
+  for (let i = 0; i < statements.length; i++) {
+    try {
+      results.push(await runStatement(target, statements[i], errors));
+    } catch (err) {
+      throw errors.batchError(err, i);
+    }
+  }
+  return results;
+}
+
 /**
  * A script of several statements, as libsql's executeMultiple (no results). On a sqlite: pool the
  * adapter runs a script whole (better-sqlite3's exec), so a script may hold its own BEGIN/COMMIT.
