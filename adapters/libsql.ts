@@ -4,6 +4,7 @@ import type { Adapter, AdapterFactory, AdapterQueryOptions, QueryResult, Transac
 import type { LibsqlConnection } from './libsql-connection';
 import { beginOn, commitOn, rollbackOn, runTransactionSql, settleEndedTransaction } from './libsql-transactions';
 import { loadDriver } from './load-driver';
+import { ConfigError } from '../src/shared/errors';
 import { transactionControl } from './transaction-control';
 
 /**
@@ -84,6 +85,7 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
   // Loaded when the first pool for a libsql URL is created, so a missing driver fails createPool()
   // at once, naming the package, instead of surfacing later as connection timeouts.
   const driver = loadDriver<LibsqlModule>('@libsql/client', config.scheme);
+  const intMode = libsqlIntMode(config.adapterOptions);
 
   const adapter: Adapter<LibsqlConnection> = {
     name: 'libsql',
@@ -96,7 +98,7 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
         url: target.driverUrl,
         authToken: config.authToken?.reveal(),
         concurrency: 1,
-        intMode: 'number',
+        intMode,
       });
       try {
         if (target.embedded && !target.inMemory) {
@@ -191,4 +193,16 @@ function normalise<R>(result: ResultSet, asArrays: boolean): QueryResult<R> {
   };
   if (!isRead && result.lastInsertRowid !== undefined) normalised.lastInsertId = result.lastInsertRowid;
   return normalised;
+}
+
+/**
+ * How integers come back: adapterOptions.intMode ('number', 'bigint' or 'string', as @libsql/client
+ * names them), or safeIntegers: true for 'bigint' (the better-sqlite3 adapter's option). 'number'
+ * by default, where an integer beyond 2^53 fails its row with a RangeError.
+ */
+export function libsqlIntMode(options: Record<string, unknown>): 'number' | 'bigint' | 'string' {
+  const { intMode, safeIntegers } = options;
+  if (intMode === undefined) return safeIntegers === true ? 'bigint' : 'number';
+  if (intMode === 'number' || intMode === 'bigint' || intMode === 'string') return intMode;
+  throw new ConfigError('adapterOptions.intMode', `adapterOptions.intMode=${JSON.stringify(intMode)} is not one of 'number', 'bigint', 'string'.`);
 }
