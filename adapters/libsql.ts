@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { Client, Config as LibsqlConfig, InStatement, InValue, ResultSet } from '@libsql/client';
-import type { Adapter, AdapterFactory, QueryResult, TransactionOptions } from './contract';
+import type { Adapter, AdapterFactory, AdapterQueryOptions, QueryResult, TransactionOptions } from './contract';
 import type { LibsqlConnection } from './libsql-connection';
 import { beginOn, commitOn, rollbackOn, runTransactionSql, settleEndedTransaction } from './libsql-transactions';
 import { loadDriver } from './load-driver';
@@ -121,12 +121,12 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
       await (conn.tx ?? conn.client).execute('SELECT 1');
     },
 
-    async query<R>(conn: LibsqlConnection, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-      const statement: InStatement = params && params.length > 0 ? { sql, args: params as InValue[] } : sql;
+    async query<R>(conn: LibsqlConnection, sql: string, params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
+      const statement: InStatement = hasParams(params) ? { sql, args: params as InValue[] | Record<string, InValue> } : sql;
       const control = transactionControl(sql);
       if (control !== undefined && (await runTransactionSql(conn, control, statement))) return { rows: [], rowCount: 0, columns: [] };
       try {
-        return normalise<R>(await (conn.tx ?? conn.client).execute(statement));
+        return normalise<R>(await (conn.tx ?? conn.client).execute(statement), opts?.rowMode === 'array');
       } finally {
         settleEndedTransaction(conn);
       }
@@ -171,9 +171,16 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
   return adapter as Adapter<unknown>;
 };
 
-function normalise<R>(result: ResultSet): QueryResult<R> {
+/** Positional parameters (a non-empty array) or named ones (an object). */
+function hasParams(params: unknown): boolean {
+  if (Array.isArray(params)) return params.length > 0;
+  return typeof params === 'object' && params !== null;
+}
+
+function normalise<R>(result: ResultSet, asArrays: boolean): QueryResult<R> {
   const isRead = result.columns.length > 0;
   const rows = result.rows.map((row) => {
+    if (asArrays) return Array.from(row as ArrayLike<unknown>) as R;
     const out: Record<string, unknown> = {};
     for (let i = 0; i < result.columns.length; i++) out[result.columns[i]] = row[i];
     return out as R;
@@ -182,6 +189,7 @@ function normalise<R>(result: ResultSet): QueryResult<R> {
     rows,
     rowCount: isRead ? rows.length : result.rowsAffected,
     columns: result.columns,
+    columnTypes: result.columnTypes,
   };
   if (!isRead && result.lastInsertRowid !== undefined) normalised.lastInsertId = result.lastInsertRowid;
   return normalised;

@@ -1,4 +1,4 @@
-import type { QueryResult } from '../../adapters/contract';
+import type { AdapterQueryOptions, QueryResult } from '../../adapters/contract';
 import type { Connection } from './connection';
 import { ConnectionReleasedError } from '../shared/errors';
 
@@ -11,7 +11,7 @@ import { invalidTimeout } from './call-timeout';
 
 /** What a lease needs from its pool; kept narrow so the lease stays a small per-loan object. */
 export interface LeaseOwner {
-  runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number): Promise<QueryResult<R>>;
+  runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number, bounded?: boolean, opts?: AdapterQueryOptions): Promise<QueryResult<R>>;
   releaseConnection(conn: Connection, err?: unknown): void;
   destroyConnection(conn: Connection, reason?: unknown): Promise<void>;
 }
@@ -63,12 +63,13 @@ export class PooledConnection {
     return this.conn;
   }
 
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: { timeoutMs?: number }): Promise<QueryResult<R>> {
+  /** `rowMode: 'array'` gives each row as an array of values in column order (same-named columns all kept). */
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: { timeoutMs?: number } & AdapterQueryOptions): Promise<QueryResult<R>> {
     const endedBy = this.endedBy;
     if (endedBy !== undefined) return Promise.reject(new ConnectionReleasedError(this.conn.id, 'query()', endedBy));
     const invalid = opts?.timeoutMs === undefined ? undefined : invalidTimeout(opts.timeoutMs);
     if (invalid) return Promise.reject(invalid);
-    return this.owner.runQuery<R>(this.conn, sql, params, opts?.timeoutMs);
+    return this.owner.runQuery<R>(this.conn, sql, params, opts?.timeoutMs, true, opts?.rowMode === undefined ? undefined : { rowMode: opts.rowMode });
   }
 
   /**

@@ -9,7 +9,7 @@
  */
 import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
-import type { Adapter, QueryResult, TransactionOptions } from '../../adapters/contract';
+import type { Adapter, AdapterQueryOptions, QueryResult, TransactionOptions } from '../../adapters/contract';
 import { adapterFactoryFor } from '../../adapters/scheme-registry';
 import { resolveConfig } from '../config';
 import { configSecrets } from '../config/config-secrets';
@@ -46,7 +46,7 @@ import { connectionLossError } from './connection-loss';
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
 export const VALIDATION_SKIP_WINDOW_MS = 500;
 
-export interface QueryOptions extends AcquireOptions {
+export interface QueryOptions extends AcquireOptions, AdapterQueryOptions {
   /** Route to a healthy read replica (the primary when there is none); see reader(). */
   readOnly?: boolean;
 }
@@ -181,7 +181,8 @@ export class Pool
     let failure: unknown;
     try {
       const { pipeline } = this;
-      if (pipeline !== undefined) {
+      // Rows as arrays are asked for by the data-layer facades, which run their statements alone.
+      if (pipeline !== undefined && opts?.rowMode === undefined) {
         // A caller's own timeout or signal needs a statement it can cancel alone: it runs alone.
         const estimateMs = opts?.timeoutMs === undefined && opts?.signal === undefined ? pipeline.estimate(sql) : undefined;
         if (estimateMs !== undefined) return await pipeline.run<R>(sql, params, estimateMs);
@@ -195,7 +196,7 @@ export class Pool
         const taken = this.acquireNow(timeoutMs, opts?.signal);
         conn = taken instanceof Promise ? await taken : taken;
       }
-      return await this.runQuery<R>(conn, sql, params, opts?.timeoutMs);
+      return await this.runQuery<R>(conn, sql, params, opts?.timeoutMs, true, opts?.rowMode === undefined ? undefined : { rowMode: opts.rowMode });
     } catch (err) {
       failure = err;
       throw err;
@@ -553,16 +554,16 @@ export class Pool
    * @internal A statement on a borrowed connection. On an embedded file, a lease's statement that
    * may write first takes the writer lane for its connection (pool-lane.ts).
    */
-  runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number, bounded = true): Promise<QueryResult<R>> {
+  runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number, bounded = true, opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
     const lane = this.lane;
-    if (lane === undefined || conn.laneHold !== undefined || isReadOnlySql(sql)) return this.runStatement<R>(conn, sql, params, timeoutMs, bounded);
-    return lane.enterFor(conn).then(() => this.runStatement<R>(conn, sql, params, timeoutMs, bounded));
+    if (lane === undefined || conn.laneHold !== undefined || isReadOnlySql(sql)) return this.runStatement<R>(conn, sql, params, timeoutMs, bounded, opts);
+    return lane.enterFor(conn).then(() => this.runStatement<R>(conn, sql, params, timeoutMs, bounded, opts));
   }
 
-  private async runStatement<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs: number | undefined, bounded: boolean): Promise<QueryResult<R>> {
+  private async runStatement<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs: number | undefined, bounded: boolean, opts: AdapterQueryOptions | undefined): Promise<QueryResult<R>> {
     const started = performance.now();
     try {
-      const running = this.adapter.query<R>(conn.raw, sql, params);
+      const running = this.adapter.query<R>(conn.raw, sql, params, opts);
       // A pipelined statement is bounded per connection instead (the pipeline's watchdog): its
       // answer waits for the statements ahead of it, which the server times out one by one.
       return await (bounded ? this.boundedByStatementTimeout(conn, running, timeoutMs) : running);
