@@ -16,8 +16,25 @@ export interface QueryResult<R = Record<string, unknown>> {
   rowCount: number;
   /** The id of the last inserted row, where the driver reports one (MySQL, SQLite, libsql). */
   lastInsertId?: number | bigint | string;
-  /** Column names in result order, where the driver reports them. */
+  /** Column names in result order, where the driver reports them; same-named columns (a join's two `id`s) each keep their place. */
   columns?: string[];
+  /** The driver's own description of each column, in result order (pg's FieldDef with its dataTypeID, mysql2's FieldPacket). */
+  fields?: readonly QueryField[];
+  /** The statement's command tag, where the driver reports it (pg: 'SELECT', 'INSERT', 'UPDATE', 'COMMIT', ...). */
+  command?: string;
+}
+
+/** One column of a result as the driver describes it: at least its name. */
+export interface QueryField {
+  readonly name: string;
+  /** PostgreSQL: the column's type OID (what Prisma reads to decode values). */
+  readonly dataTypeID?: number;
+}
+
+/** How the caller wants a query's rows. */
+export interface AdapterQueryOptions {
+  /** 'array': each row is an array of values in column order, so same-named columns are all kept. */
+  rowMode?: 'array';
 }
 
 export interface TransactionOptions {
@@ -47,12 +64,18 @@ export interface Adapter<Raw = unknown> {
   connect(signal: AbortSignal): Promise<Raw>;
   /** Cheap liveness check; throws when the connection is dead. */
   validate(raw: Raw): Promise<void>;
-  query<R = Record<string, unknown>>(raw: Raw, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  query<R = Record<string, unknown>>(raw: Raw, sql: string, params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>>;
   begin(raw: Raw, opts: TransactionOptions): Promise<void>;
   commit(raw: Raw): Promise<void>;
   rollback(raw: Raw): Promise<void>;
   /** Close one connection; must not throw for a connection that is already dead. */
   close(raw: Raw): Promise<void>;
+  /**
+   * True when the driver's connection cannot be used any more, whatever comes next: its holder
+   * closed it (pg's client.end()), or its socket closed. The pool asks before it lends a
+   * connection and when one comes back, so such a connection is destroyed, never lent again.
+   */
+  isClosed?(raw: Raw): boolean;
   /** True: this error means the connection must be destroyed, never handed out again. */
   isBroken(raw: Raw, err: unknown): boolean;
   /** True: the error is a serialization failure or deadlock, and the transaction may be retried. */

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { Client, Config as LibsqlConfig, InStatement, InValue, ResultSet, Transaction } from '@libsql/client';
-import type { Adapter, AdapterFactory, QueryResult, TransactionOptions } from './contract';
+import type { Adapter, AdapterFactory, AdapterQueryOptions, QueryResult, TransactionOptions } from './contract';
 import { loadDriver } from './load-driver';
 
 /**
@@ -122,10 +122,10 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
       await (conn.tx ?? conn.client).execute('SELECT 1');
     },
 
-    async query<R>(conn: LibsqlConnection, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    async query<R>(conn: LibsqlConnection, sql: string, params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
       const statement: InStatement = params && params.length > 0 ? { sql, args: params as InValue[] } : sql;
       const result = await (conn.tx ?? conn.client).execute(statement);
-      return normalise<R>(result);
+      return normalise<R>(result, opts?.rowMode === 'array');
     },
 
     async begin(conn, opts: TransactionOptions) {
@@ -174,6 +174,10 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
       if (!conn.client.closed) conn.client.close();
     },
 
+    isClosed(conn) {
+      return conn.client.closed;
+    },
+
     isBroken(conn, err) {
       return conn.client.closed || conn.beginFailed !== undefined || isBrokenLibsqlError(err);
     },
@@ -192,17 +196,21 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
   return adapter as Adapter<unknown>;
 };
 
-function normalise<R>(result: ResultSet): QueryResult<R> {
-  const isRead = result.columns.length > 0;
+function normalise<R>(result: ResultSet, asArrays: boolean): QueryResult<R> {
+  const { columns, columnTypes } = result;
+  const isRead = columns.length > 0;
+  // libsql's rows are array-like with column-name properties; same-named columns share one name.
   const rows = result.rows.map((row) => {
+    if (asArrays) return Array.from({ length: columns.length }, (_, i) => row[i]) as R;
     const out: Record<string, unknown> = {};
-    for (let i = 0; i < result.columns.length; i++) out[result.columns[i]] = row[i];
+    for (let i = 0; i < columns.length; i++) out[columns[i]] = row[i];
     return out as R;
   });
   const normalised: QueryResult<R> = {
     rows,
     rowCount: isRead ? rows.length : result.rowsAffected,
-    columns: result.columns,
+    columns,
+    fields: columns.map((name, i) => ({ name, type: columnTypes[i] })),
   };
   if (!isRead && result.lastInsertRowid !== undefined) normalised.lastInsertId = result.lastInsertRowid;
   return normalised;

@@ -1,6 +1,6 @@
 import type { Client, ClientConfig, QueryResult as PgResult } from 'pg';
 import type { ConnectionOptions } from 'node:tls';
-import type { Adapter, AdapterFactory, QueryResult, ServerInfo } from './contract';
+import type { Adapter, AdapterFactory, AdapterQueryOptions, QueryResult, ServerInfo } from './contract';
 import { loadDriver } from './load-driver';
 import { isBrokenPostgresError, isRetryablePostgresError, serverRefusedTls, serverRequiresTls } from './postgres-errors';
 import { parseServerUrl } from './server-url';
@@ -85,8 +85,9 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
       await client.query('SELECT 1');
     },
 
-    async query<R>(client: Client, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-      const result = params && params.length > 0 ? await client.query(sql, params as unknown[]) : await client.query(sql);
+    async query<R>(client: Client, sql: string, params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
+      const values = params && params.length > 0 ? (params as unknown[]) : undefined;
+      const result = opts?.rowMode === 'array' ? await client.query({ text: sql, values, rowMode: 'array' }) : await client.query(sql, values);
       return normalise<R>(result as PgResult | PgResult[]);
     },
 
@@ -107,6 +108,12 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
     },
 
     close: (client) => endClient(client),
+
+    isClosed(client) {
+      const state = states.get(client);
+      const flags = client as unknown as PgClientFlags;
+      return state?.broken !== undefined || state?.ended === true || flags._ending === true || flags._queryable === false;
+    },
 
     isBroken(client, err) {
       const state = states.get(client);
@@ -157,8 +164,18 @@ function normalise<R>(result: PgResult | PgResult[]): QueryResult<R> {
   // A multi-statement text query returns one result per statement; the last one is the answer.
   const last = Array.isArray(result) ? result[result.length - 1] : result;
   const rows = (last?.rows ?? []) as R[];
-  const columns = last?.fields?.map((field) => field.name) ?? [];
-  return { rows, rowCount: last?.rowCount ?? rows.length, columns };
+  const fields = last?.fields ?? [];
+  return { rows, rowCount: last?.rowCount ?? rows.length, columns: fields.map((field) => field.name), fields, command: last?.command ?? undefined };
+}
+
+/**
+ * pg's own record of a client its holder ended (`_ending`, set by end() at once) or whose
+ * connection failed (`_queryable` false). Neither has a public name; pg-pool reads the same two
+ * to decide whether a released client may be reused ("TODO(bmc): expose a proper, public interface").
+ */
+interface PgClientFlags {
+  _ending?: boolean;
+  _queryable?: boolean;
 }
 
 interface ClientInternals {

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Adapter, AdapterFactory, QueryResult, TransactionOptions } from './contract';
+import type { Adapter, AdapterFactory, AdapterQueryOptions, QueryResult, TransactionOptions } from './contract';
 import { loadDriver } from './load-driver';
 import { errorCode } from './server-url';
 import { parseSqliteUrl } from './sqlite-url';
@@ -116,7 +116,7 @@ export const createSqliteAdapter: AdapterFactory = (config) => {
       prepare(db, 'SELECT 1').get();
     },
 
-    async query<R>(db: Database, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    async query<R>(db: Database, sql: string, params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
       const values = (params ?? []).map(bindable);
       let statement: Statement;
       try {
@@ -130,8 +130,9 @@ export const createSqliteAdapter: AdapterFactory = (config) => {
         throw err;
       }
       if (statement.reader) {
-        const rows = statement.all(...values) as R[];
-        return { rows, rowCount: rows.length, columns: statement.columns().map((column) => column.name) };
+        const rows = (opts?.rowMode === 'array' ? allAsArrays(statement, values) : statement.all(...values)) as R[];
+        const fields = statement.columns();
+        return { rows, rowCount: rows.length, columns: fields.map((column) => column.name), fields };
       }
       const result = statement.run(...values);
       return { rows: [], rowCount: result.changes, columns: [], lastInsertId: result.lastInsertRowid };
@@ -156,6 +157,10 @@ export const createSqliteAdapter: AdapterFactory = (config) => {
       if (db.open) db.close();
     },
 
+    isClosed(db) {
+      return !db.open;
+    },
+
     isBroken(db, err) {
       return !db.open || isBrokenSqliteError(err);
     },
@@ -177,4 +182,14 @@ export const createSqliteAdapter: AdapterFactory = (config) => {
 /** better-sqlite3 refuses booleans; SQLite stores them as 0 and 1 anyway. */
 function bindable(value: unknown): unknown {
   return typeof value === 'boolean' ? Number(value) : value;
+}
+
+/** Rows as arrays (better-sqlite3's raw mode), on a cached statement that the next caller expects in object mode again. */
+function allAsArrays(statement: Statement, values: unknown[]): unknown[] {
+  statement.raw(true);
+  try {
+    return statement.all(...values);
+  } finally {
+    statement.raw(false);
+  }
 }

@@ -8,7 +8,7 @@
  * replicas/, observability/, process/, cli/ or integrations/ (.dependency-cruiser.cjs).
  */
 import { EventEmitter } from 'eventemitter3';
-import type { Adapter, QueryResult, TransactionOptions } from '../../adapters/contract';
+import type { Adapter, AdapterQueryOptions, QueryResult, TransactionOptions } from '../../adapters/contract';
 import { adapterFactoryFor } from '../../adapters/scheme-registry';
 import { resolveConfig } from '../config';
 import { configSecrets } from '../config/config-secrets';
@@ -37,7 +37,7 @@ import { isReadOnlySql, writerLaneFor, type WriterLane } from './writer-lane';
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
 export const VALIDATION_SKIP_WINDOW_MS = 500;
 
-export interface QueryOptions extends AcquireOptions {
+export interface QueryOptions extends AcquireOptions, AdapterQueryOptions {
   /** Route to a healthy read replica (the primary when there is none); see reader(). */
   readOnly?: boolean;
 }
@@ -137,7 +137,7 @@ export class Pool
       if (this.lane && !isReadOnlySql(sql)) leave = await this.enterLane(opts);
       const taken = this.acquireNow(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
       conn = taken instanceof Promise ? await taken : taken;
-      return await this.runQuery<R>(conn, sql, params, opts?.timeoutMs);
+      return await this.runQuery<R>(conn, sql, params, opts?.timeoutMs, rowModeOf(opts));
     } catch (err) {
       failure = err;
       throw err;
@@ -322,6 +322,7 @@ export class Pool
 
   /** The hot path: a healthy connection used moments ago goes straight out, with no round-trip. */
   private admit(conn: Connection, startedAt: number, timeoutMs: number, signal?: AbortSignal, now = Date.now()): Connection | Promise<Connection> {
+    this.noticeClosed(conn);
     if (retirementReason(conn, this.config.maxUses, now) === undefined && this.skipsValidation(conn, now)) return this.lend(conn, startedAt, now);
     return this.admitAfterChecks(conn, startedAt, timeoutMs, signal);
   }
@@ -336,6 +337,7 @@ export class Pool
     const deadline = timeoutMs > 0 ? startedAt + timeoutMs : Infinity;
     for (;;) {
       const now = Date.now();
+      this.noticeClosed(conn);
       const reason = retirementReason(conn, this.config.maxUses, now);
       if (reason !== undefined) this.engine.retire(conn, reason);
       else if (this.skipsValidation(conn, now)) break;
@@ -374,12 +376,20 @@ export class Pool
     conn.lastUsedAt = now;
     if (this.listenerCount('release') > 0) this.emit('release', { pool: this.name, connectionId: conn.id, useMs });
     if (err !== undefined && conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
+    this.noticeClosed(conn);
     const reason = this.stopped ? 'drain' : retirementReason(conn, this.config.maxUses, now);
     if (reason !== undefined) this.engine.retire(conn, reason);
     else if (this.adapter.inTransaction?.(conn.raw)) void this.rollbackThenReturn(conn);
     else this.engine.give(conn);
     this.trackUtilization(now);
     if (this.closing && this.borrowed.size === 0) this.checkDrained();
+  }
+
+  /** A connection its holder closed, or whose socket closed, counts as broken: destroyed, never lent again. */
+  private noticeClosed(conn: Connection): void {
+    if (conn.broken === undefined && this.adapter.isClosed?.(conn.raw)) {
+      conn.broken = new ConnectionError(`Connection ${conn.id} of pool "${this.name}" was closed (by its holder, or its socket closed).`);
+    }
   }
 
   /** @internal */
@@ -389,10 +399,22 @@ export class Pool
   }
 
   /** @internal */
-  async runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number): Promise<QueryResult<R>> {
+  runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number, opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
+    return this.runOperation(conn, sql, (raw) => this.adapter.query<R>(raw, sql, params, opts), { timeoutMs });
+  }
+
+  /**
+   * @internal One statement on a connection, with all a query gets: its duration in the operation
+   * histogram and the trackers, slowQuery, the statement deadline (none with `deadline: false`,
+   * for a cursor that lives as long as its reader), a connection the error broke marked broken,
+   * and no secret in the error. pool.query, leases, transactions and the data-layer facades
+   * (lifeguard/pg sends pg's own query objects through here) all run statements this way.
+   */
+  async runOperation<T>(conn: Connection, sql: string, run: (raw: unknown) => Promise<T>, opts?: { timeoutMs?: number; deadline?: boolean }): Promise<T> {
     const started = performance.now();
     try {
-      return await this.boundedByStatementTimeout(conn, this.adapter.query<R>(conn.raw, sql, params), timeoutMs);
+      const running = run(conn.raw);
+      return await (opts?.deadline === false ? running : this.boundedByStatementTimeout(conn, running, opts?.timeoutMs));
     } catch (err) {
       if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
       // Drivers echo connection strings in some errors; the caller gets the error without secrets.
@@ -496,4 +518,9 @@ export class Pool
     }
     await this.engine.shutdown();
   }
+}
+
+/** Only what the adapter reads, and nothing for the usual object rows: the hot path allocates nothing more. */
+function rowModeOf(opts: AdapterQueryOptions | undefined): AdapterQueryOptions | undefined {
+  return opts?.rowMode === undefined ? undefined : { rowMode: opts.rowMode };
 }

@@ -1,7 +1,7 @@
 import type { QueryResult } from '../../adapters/contract';
 import type { Connection } from '../pool/connection';
 import { PooledConnection, runOnLease, type AcquireOptions } from '../pool/lease';
-import { announceRead, type ReadPrimary, type Reader, type RoutedPool } from '../pool/read-routing';
+import { announceRead, type ReadPrimary, type ReadQueryOptions, type Reader, type RoutedPool } from '../pool/read-routing';
 import { ConnectionError, PoolClosedError, PoolTimeoutError, QueryTimeoutError } from '../shared/errors';
 import type { Replica, ReplicaSet } from './replica-set';
 
@@ -17,7 +17,7 @@ export class ReplicaReader<P extends RoutedPool> implements Reader {
     private readonly replicas: ReplicaSet<P>,
   ) {}
 
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: AcquireOptions): Promise<QueryResult<R>> {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: ReadQueryOptions): Promise<QueryResult<R>> {
     return this.route(
       (replica) => this.queryOn<R>(replica, sql, params, opts),
       () => this.primary.query<R>(sql, params, opts),
@@ -53,11 +53,11 @@ export class ReplicaReader<P extends RoutedPool> implements Reader {
     return onPrimary();
   }
 
-  private async queryOn<R>(replica: Replica<P>, sql: string, params: readonly unknown[] | undefined, opts?: AcquireOptions): Promise<QueryResult<R>> {
+  private async queryOn<R>(replica: Replica<P>, sql: string, params: readonly unknown[] | undefined, opts?: ReadQueryOptions): Promise<QueryResult<R>> {
     const conn = await this.acquireOn(replica, opts);
     let failure: unknown;
     try {
-      return await replica.pool.runQuery<R>(conn, sql, params, opts?.timeoutMs);
+      return await replica.pool.runQuery<R>(conn, sql, params, opts?.timeoutMs, opts?.rowMode === undefined ? undefined : { rowMode: opts.rowMode });
     } catch (err) {
       failure = err;
       if (!(err instanceof QueryTimeoutError) && replica.pool.adapter.isBroken(conn.raw, err)) {

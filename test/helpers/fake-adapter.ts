@@ -1,4 +1,4 @@
-import type { Adapter, QueryResult } from '../../adapters/contract';
+import type { Adapter, AdapterQueryOptions, QueryResult } from '../../adapters/contract';
 import { registerAdapter } from '../../adapters/scheme-registry';
 
 export interface FakeRaw {
@@ -75,7 +75,7 @@ export class FakeDatabase {
         db.validations++;
         if (!raw.open || raw.broken || db.failValidation.has(raw.id)) throw new Error(`connection ${raw.id} is dead`);
       },
-      async query<R>(raw: FakeRaw, sql: string): Promise<QueryResult<R>> {
+      async query<R>(raw: FakeRaw, sql: string, _params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
         if (!raw.open) throw Object.assign(new Error('connection closed'), { code: 'ECONNRESET' });
         const sleep = /^sleep (\d+)$/.exec(sql);
         if (sleep) await new Promise((r) => setTimeout(r, Number(sleep[1])));
@@ -86,7 +86,8 @@ export class FakeDatabase {
           throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
         }
         if (sql === 'retryable') throw Object.assign(new Error('could not serialize'), { code: 'ESERIAL' });
-        return { rows: [{ connectionId: raw.id } as R], rowCount: 1 };
+        if (opts?.rowMode === 'array') return { rows: [[raw.id] as R], rowCount: 1, columns: ['connectionId'] };
+        return { rows: [{ connectionId: raw.id } as R], rowCount: 1, columns: ['connectionId'] };
       },
       async begin(raw) {
         raw.inTx = true;
@@ -103,6 +104,9 @@ export class FakeDatabase {
         if (raw.open) db.closes++;
         raw.open = false;
         db.open.delete(raw);
+      },
+      isClosed(raw) {
+        return !raw.open;
       },
       isBroken(raw, err) {
         return raw.broken || !raw.open || (err as { code?: string }).code === 'ECONNRESET';
@@ -125,6 +129,12 @@ export class FakeDatabase {
         return db.replicationLagMs;
       },
     };
+  }
+
+  /** Closes a connection the way its holder does (pg's client.end()): no error, no event, just closed. */
+  closeQuietly(raw: FakeRaw): void {
+    raw.open = false;
+    this.open.delete(raw);
   }
 
   /** Kills a connection the way a server does: it breaks and tells its idle listener. */

@@ -105,3 +105,13 @@ describe('DeadlineTracker', () => {
     expect(expired.map((e) => e.name)).toEqual(['after']);
   });
 });
+
+describe('DeadlineTracker timer', () => {
+  it('does not keep the process alive: it stays armed after its waiters are served, until their deadline', () => {
+    const tracker = new DeadlineTracker(() => undefined);
+    tracker.add(waiter('served soon'), 60_000, Date.now());
+    const timer = (tracker as unknown as { timer: NodeJS.Timeout | undefined }).timer;
+    expect(timer?.hasRef()).toBe(false);
+    tracker.clear();
+  });
+});

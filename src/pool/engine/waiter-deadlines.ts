@@ -65,6 +65,9 @@ export class DeadlineTracker {
     this.armedFor = deadline;
     // At least 1 ms, as Node makes a 0 ms timer anyway: a deadline already passed fires at once.
     this.timer = startDeadline(Math.max(1, deadline - now), () => this.fire());
+    // Armed lazily and left armed after its waiters are served (see dropServed): it must not keep a
+    // process that has finished its work alive until then (pg-pool unrefs its timer too).
+    this.timer?.unref();
   }
 
   private fire(): void {
