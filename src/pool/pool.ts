@@ -381,6 +381,7 @@ export class Pool
     if (reason !== undefined) this.engine.retire(conn, reason);
     else if (this.adapter.inTransaction?.(conn.raw)) void this.rollbackThenReturn(conn);
     else this.engine.give(conn);
+    this.engine.forgetServedDeadlines();
     this.trackUtilization(now);
     if (this.closing && this.borrowed.size === 0) this.checkDrained();
   }

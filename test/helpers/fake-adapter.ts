@@ -6,6 +6,8 @@ export interface FakeRaw {
   open: boolean;
   inTx: boolean;
   broken: boolean;
+  /** The socket died and nothing said so (a half-open TCP connection): the driver learns it from the next query. */
+  silentlyDead?: boolean;
   idleErrorListener?: (err: unknown) => void;
 }
 
@@ -76,7 +78,7 @@ export class FakeDatabase {
         if (!raw.open || raw.broken || db.failValidation.has(raw.id)) throw new Error(`connection ${raw.id} is dead`);
       },
       async query<R>(raw: FakeRaw, sql: string, _params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
-        if (!raw.open) throw Object.assign(new Error('connection closed'), { code: 'ECONNRESET' });
+        if (!raw.open || raw.silentlyDead) throw Object.assign(new Error('connection closed'), { code: 'ECONNRESET' });
         const sleep = /^sleep (\d+)$/.exec(sql);
         if (sleep) await new Promise((r) => setTimeout(r, Number(sleep[1])));
         if (db.queryDelayMs > 0) await new Promise((r) => setTimeout(r, db.queryDelayMs));

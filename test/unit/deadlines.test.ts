@@ -107,11 +107,17 @@ describe('DeadlineTracker', () => {
 });
 
 describe('DeadlineTracker timer', () => {
-  it('does not keep the process alive: it stays armed after its waiters are served, until their deadline', () => {
+  it('goes once every waiter it tracks was served, so it cannot keep a finished process alive', () => {
     const tracker = new DeadlineTracker(() => undefined);
-    tracker.add(waiter('served soon'), 60_000, Date.now());
-    const timer = (tracker as unknown as { timer: NodeJS.Timeout | undefined }).timer;
-    expect(timer?.hasRef()).toBe(false);
+    const served = waiter('served');
+    tracker.add(served, 60_000, Date.now());
+    const timerOf = () => (tracker as unknown as { timer: NodeJS.Timeout | undefined }).timer;
+    expect(timerOf()).toBeDefined();
+    tracker.forgetServed();
+    expect(timerOf()).toBeDefined(); // still waiting: its deadline stands
+    served.state = 'RESOLVED';
+    tracker.forgetServed();
+    expect(timerOf()).toBeUndefined();
     tracker.clear();
   });
 });

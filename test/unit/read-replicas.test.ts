@@ -88,8 +88,9 @@ describe('read replicas', () => {
     const { pool, db: primary } = fakePool({ readReplicaUrls: urls });
     await Promise.all([pool.reader().query('sleep 20'), pool.reader().query('sleep 20')]);
     expect(dbs.map((d) => d.open.size)).toEqual([1, 1]);
-    // Both replicas' sockets die without a word (no error event): the next read finds out by failing.
-    for (const db of dbs) for (const raw of db.open) raw.open = false;
+    // Both replicas' sockets die without a word (no error event, the driver does not know yet):
+    // the next read finds out by failing.
+    for (const db of dbs) for (const raw of db.open) raw.silentlyDead = true;
     const result = await pool.reader().query('SELECT');
     expect(result.rows).toHaveLength(1);
     expect(primary.connects).toBe(1);

@@ -51,6 +51,22 @@ export class DeadlineTracker {
     }
   }
 
+  /**
+   * Stops the timer once no waiter it tracks is still waiting (the engine calls this when its queue
+   * is empty). Served waiters are otherwise dropped lazily, and a timer left armed for them would
+   * keep a process that has finished its work alive until their deadline, acquireTimeoutMs later.
+   * While anyone waits the timer stays, and keeps the process alive: that caller gets its
+   * POOL_TIMEOUT instead of a process that quietly exits under it.
+   */
+  forgetServed(): void {
+    if (this.timer === undefined) return;
+    this.dropServed();
+    if (this.entries.length > 0) return;
+    stopDeadline(this.timer);
+    this.timer = undefined;
+    this.armedFor = Infinity;
+  }
+
   /** Forgets every entry and the timer (on close). */
   clear(): void {
     stopDeadline(this.timer);
@@ -65,9 +81,6 @@ export class DeadlineTracker {
     this.armedFor = deadline;
     // At least 1 ms, as Node makes a 0 ms timer anyway: a deadline already passed fires at once.
     this.timer = startDeadline(Math.max(1, deadline - now), () => this.fire());
-    // Armed lazily and left armed after its waiters are served (see dropServed): it must not keep a
-    // process that has finished its work alive until then (pg-pool unrefs its timer too).
-    this.timer?.unref();
   }
 
   private fire(): void {
