@@ -32,6 +32,7 @@ module.exports = {
     forbid('adapters-use-config-types-only', 'Adapters read the resolved config; they never run the resolver.', { path: '^adapters/' }, { path: '^src/config/', dependencyTypesNot: ['type-only'] }),
     room('sizing', '^src/sizing/', ['^src/shared/', '^src/config/types\\.ts$', '^adapters/contract\\.ts$'], 'Sizing arithmetic and the one-time fleet check: no pool in it.'),
     room('pool-engine', '^src/pool/engine/', ['^src/pool/connection\\.ts$', '^src/shared/'], 'The generic-pool wrapper knows connection records, nothing of the policies around them.'),
+    room('pool-pipeline', '^src/pool/pipeline/', ['^src/pool/(connection|writer-lane)\\.ts$', '^src/shared/', '^adapters/contract\\.ts$'], 'Pipelined pool.query knows connection records and the adapter\'s pipelining; the pool drives it through PipelineHost.'),
     room('pool', '^src/pool/', ['^src/shared/', '^src/config/', '^src/sizing/', '^adapters/'], 'The pool core never imports an edge: replicas, observability, process, cli, integrations.'),
     room('replicas', '^src/replicas/', ['^src/pool/', '^src/shared/', '^src/config/', '^adapters/contract\\.ts$'], 'Read routing reaches the pool through the interfaces pool/ declares.'),
     room('observability', '^src/observability/', ['^src/pool/', '^src/shared/', '^src/config/'], 'Metrics backends and the health endpoint reach the pool through the interfaces pool/ declares.'),

@@ -85,6 +85,11 @@ export interface Adapter<Raw = unknown> {
   /** True while the connection is inside a transaction the caller left open. */
   inTransaction?(raw: Raw): boolean;
   /**
+   * Several autocommit statements in flight on one connection (PostgreSQL's pipeline mode), used
+   * by pool.query when pipelineDepth > 0. Absent: every statement has a connection to itself.
+   */
+  readonly pipelining?: PipelineSupport<Raw>;
+  /**
    * The server's version and connection limits. The pool calls it once, on its first connection,
    * without waiting for it before lending that connection: the driver must queue commands on one
    * connection (pg and mysql2 do).
@@ -95,6 +100,22 @@ export interface Adapter<Raw = unknown> {
    * received). Undefined when the server is not a replica or cannot tell.
    */
   replicationLagMs?(raw: Raw): Promise<number | undefined>;
+}
+
+/** What an adapter offers so that the pool can send several statements on one connection without waiting. */
+export interface PipelineSupport<Raw = unknown> {
+  /**
+   * Puts the connection into (true) or out of (false) pipeline mode. The pool calls it with none
+   * of its own statements in flight, and lends a connection to a lease only out of pipeline mode.
+   */
+  setPipelined(raw: Raw, on: boolean): void;
+  /** Drops the connection's socket at once: every statement in flight on it fails. */
+  abort(raw: Raw, reason: Error): void;
+  /**
+   * True when err is the server ending the session (a FATAL error). The server answers a
+   * pipeline in order, so the statements sent behind the one that got it never started.
+   */
+  endsSession(err: unknown): boolean;
 }
 
 /** Builds an adapter for one resolved configuration. Loading the driver happens here, lazily. */

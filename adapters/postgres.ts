@@ -85,10 +85,16 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
       await client.query('SELECT 1');
     },
 
-    async query<R>(client: Client, sql: string, params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
-      const values = params && params.length > 0 ? (params as unknown[]) : undefined;
-      const result = opts?.rowMode === 'array' ? await client.query({ text: sql, values, rowMode: 'array' }) : await client.query(sql, values);
-      return normalise<R>(result as PgResult | PgResult[]);
+    query<R>(client: Client, sql: string, params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
+      // pg's callback form: its promise form adds a promise, a .catch and a closure per query on
+      // top of this one (measured: ~0.6 µs of client CPU per query, docs/performance.md).
+      return new Promise<QueryResult<R>>((resolve, reject) => {
+        const settle = (err: Error | null, result: PgResult | PgResult[]) => (err ? reject(err) : resolve(normalise<R>(result)));
+        const values = params && params.length > 0 ? (params as unknown[]) : undefined;
+        if (opts?.rowMode === 'array') client.query({ text: sql, values, rowMode: 'array' }, settle as (err: Error, result: PgResult) => void);
+        else if (values) client.query(sql, values, settle as (err: Error, result: PgResult) => void);
+        else client.query(sql, settle as (err: Error, result: PgResult) => void);
+      });
     },
 
     async begin(client, opts) {
@@ -121,6 +127,18 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
     },
 
     isRetryable: isRetryablePostgresError,
+
+    // pg 8.23's pipeline mode: each query is written at once, with a Sync after it, and answers
+    // are matched in order. Toggled only between loans with nothing in flight, when pg's queues
+    // are empty, so a lease gets a plain client (cursors, row limits and Submittables work there;
+    // pg refuses them in pipeline mode).
+    pipelining: {
+      setPipelined(client, on) {
+        (client as { pipeline: boolean }).pipeline = on;
+      },
+      abort: (client, reason) => destroySocket(client, reason),
+      endsSession: (err) => (err as { severity?: unknown } | undefined)?.severity === 'FATAL',
+    },
 
     onIdleError(client, listener) {
       const state = states.get(client);
@@ -165,7 +183,9 @@ function normalise<R>(result: PgResult | PgResult[]): QueryResult<R> {
   const last = Array.isArray(result) ? result[result.length - 1] : result;
   const rows = (last?.rows ?? []) as R[];
   const fields = last?.fields ?? [];
-  return { rows, rowCount: last?.rowCount ?? rows.length, columns: fields.map((field) => field.name), fields, command: last?.command ?? undefined };
+  const columns = new Array<string>(fields.length);
+  for (let i = 0; i < fields.length; i++) columns[i] = fields[i].name;
+  return { rows, rowCount: last?.rowCount ?? rows.length, columns, fields, command: last?.command ?? undefined };
 }
 
 /**

@@ -1,9 +1,11 @@
 /**
  * PostgreSQL: `SELECT 1` and a primary-key read of one small row, at 1, 16, 64 and 256 callers
- * over max 10 connections. lifeguard with production defaults against pg.Pool, knex and the
- * no-pool limit (ten pg.Clients, caller k always on client k mod 10: what a pool can at best approach).
+ * over max 10 connections, all in one run: lifeguard with its defaults (pool.query pipelined) and
+ * with pipelining off, pg.Pool, ten plain pg.Clients (caller k always on client k mod 10, the
+ * limit of one statement per connection), two raw pg.Clients in pg's pipeline mode (the limit
+ * with pipelining: no pool at all) and postgres.js, the fast alternative a user would pick.
  */
-import knex, { type Knex } from 'knex';
+import postgres from 'postgres';
 import { Client, Pool as PgPool } from 'pg';
 import type { Candidate, Plan } from './harness';
 import { skipLine } from './harness';
@@ -11,7 +13,10 @@ import { INDEXED_ROWS, LIFEGUARD, lifeguardCandidate, randomRowId, runServerSuit
 import { hasAdapter, PRODUCTION_NOTE, POSTGRES_URL, reachable, uniqueName } from './servers';
 
 export const PG_POOL = 'pg.Pool';
-export const NO_POOL = 'no pool (10 dedicated clients)';
+export const NO_POOL = 'ten plain pg.Clients';
+export const RAW_PIPELINED = 'two pipelined pg.Clients (no pool)';
+export const POSTGRES_JS = 'postgres.js (max 10)';
+export const LIFEGUARD_OFF = 'lifeguard (pipelining off)';
 
 export async function benchPostgres(plan: Plan): Promise<void> {
   if (!(await reachable(POSTGRES_URL, 5432))) return skipLine('PostgreSQL', `${POSTGRES_URL} is not reachable`);
@@ -26,14 +31,25 @@ export async function benchPostgres(plan: Plan): Promise<void> {
       { label: 'SELECT 1', sql: 'SELECT 1' },
       { label: 'one indexed row', sql: `SELECT id, name, score FROM ${table} WHERE id = $1`, params: () => [randomRowId()] },
     ];
-    const factories = [noPoolCandidate, pgPoolCandidate, knexCandidate];
-    if (await hasAdapter(POSTGRES_URL)) factories.unshift(lifeguardCandidate(POSTGRES_URL));
+    const factories = [noPoolCandidate, pgPoolCandidate, rawPipelinedCandidate, postgresJsCandidate];
+    if (await hasAdapter(POSTGRES_URL)) factories.unshift(lifeguardCandidate(POSTGRES_URL), lifeguardCandidate(POSTGRES_URL, LIFEGUARD_OFF, { pipelineDepth: 0 }));
     else console.log('\n(lifeguard has no postgres adapter in this build: its rows are left out)');
-    console.log(`\nlifeguard: ${PRODUCTION_NOTE}`);
-    await runServerSuite('PostgreSQL', statements, factories, PG_POOL, [
-      { candidate: LIFEGUARD, anchor: PG_POOL, callers: 64, atLeast: 1.15 },
-      { candidate: LIFEGUARD, anchor: NO_POOL, callers: 64, atLeast: 0.9 },
-    ], plan);
+    console.log(`\nlifeguard: ${PRODUCTION_NOTE}; defaults: pipelineDepth 16`);
+    await runServerSuite(
+      'PostgreSQL',
+      statements,
+      factories,
+      PG_POOL,
+      [
+        { candidate: LIFEGUARD, anchor: PG_POOL, callers: 64, atLeast: 2.5 },
+        { candidate: LIFEGUARD, anchor: POSTGRES_JS, callers: 64, atLeast: 2 },
+        { candidate: LIFEGUARD, anchor: RAW_PIPELINED, callers: 64, atLeast: 0.8 },
+        { candidate: LIFEGUARD, anchor: PG_POOL, callers: 1, atLeast: 1 },
+        { candidate: LIFEGUARD, anchor: PG_POOL, callers: 16, atLeast: 1 },
+        { candidate: LIFEGUARD_OFF, anchor: PG_POOL, callers: 64, atLeast: 1, on: 'cpu' },
+      ],
+      plan,
+    );
   } finally {
     await admin.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     await admin.end();
@@ -53,41 +69,40 @@ const pgPoolCandidate: CandidateFactory = (statement) => {
   };
 };
 
-const knexCandidate: CandidateFactory = (statement) => {
-  let db: Knex | undefined;
-  // knex writes placeholders as `?` and turns them into `$n` itself.
-  const sql = statement.sql.replace(/\$\d+/g, '?');
+/** As a user writes postgres.js: tagged templates, which prepare each statement (prepare: true). */
+const postgresJsCandidate: CandidateFactory = (statement) => {
+  let sql: postgres.Sql | undefined;
   return {
-    name: 'knex',
+    name: POSTGRES_JS,
     setup: async () => {
-      db = knex({
-        client: 'pg',
-        connection: { connectionString: POSTGRES_URL, application_name: uniqueName('lg_bench_knex') },
-        pool: { min: 0, max: SERVER_MAX },
-      });
+      sql = postgres(POSTGRES_URL, { max: SERVER_MAX, prepare: true, onnotice: () => undefined, connection: { application_name: uniqueName('lg_bench_postgresjs') } });
+      await sql`SELECT 1`;
     },
-    op: () => (statement.params ? db!.raw(sql, statement.params() as Knex.RawBinding[]) : db!.raw(sql)),
-    teardown: () => db!.destroy(),
+    op: () => sql!.unsafe(statement.sql, (statement.params?.() ?? []) as postgres.ParameterOrJSON<never>[], { prepare: true }),
+    teardown: () => sql!.end(),
   };
 };
 
-const noPoolCandidate: CandidateFactory = (statement): Candidate => {
+const noPoolCandidate: CandidateFactory = (statement) => fixedClients(NO_POOL, SERVER_MAX, false, 'lg_bench_nopool', statement);
+const rawPipelinedCandidate: CandidateFactory = (statement) => fixedClients(RAW_PIPELINED, 2, true, 'lg_bench_pipelined', statement);
+
+/** `count` clients, caller k always on client k mod count (pg queues the rest on each client, or pipelines them). */
+function fixedClients(name: string, count: number, pipeline: boolean, prefix: string, statement: Statement): Candidate {
   let clients: Client[] = [];
   return {
-    name: NO_POOL,
+    name,
     setup: async () => {
-      // pg 8 warns once that a client queueing queries is deprecated; that queue is exactly the
-      // no-pool limit measured here (the next query goes out with no hand-off), so the warning goes.
+      // pg 8 warns once that a plain client queueing queries is deprecated; that queue is exactly
+      // the no-pool limit measured here (the next query goes out with no hand-off), so the warning goes.
       process.noDeprecation = true;
-      const name = uniqueName('lg_bench_nopool');
-      clients = Array.from({ length: SERVER_MAX }, () => new Client({ connectionString: POSTGRES_URL, application_name: name }));
+      const applicationName = uniqueName(prefix);
+      clients = Array.from({ length: count }, () => new Client({ connectionString: POSTGRES_URL, application_name: applicationName, pipeline }));
       for (const client of clients) client.on('error', () => undefined);
       await Promise.all(clients.map((client) => client.connect()));
     },
-    // pg.Client queues queries itself: several callers on one client take turns on it.
-    op: (caller) => clients[caller % SERVER_MAX].query(statement.sql, statement.params?.()),
+    op: (caller) => clients[caller % count].query(statement.sql, statement.params?.()),
     teardown: async () => {
       await Promise.all(clients.map((client) => client.end()));
     },
   };
-};
+}

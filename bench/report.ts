@@ -11,6 +11,8 @@ export interface Target {
   anchor: string;
   callers: number;
   atLeast: number;
+  /** 'cpu': the anchor's CPU per operation over the candidate's (≥ 1: no more CPU than the anchor). Default: throughput. */
+  on?: 'throughput' | 'cpu';
 }
 
 export interface TableSpec {
@@ -32,10 +34,15 @@ export function report(spec: TableSpec, comparison: Comparison): void {
 
 /** One line per target: the measured ratio, and whether it reached the target. */
 export function printTarget(comparison: Comparison, target: Target): void {
-  const ratio = ratioOf(comparison, target.candidate, target.anchor, target.callers);
+  const cpu = target.on === 'cpu';
+  const ratio = cpu
+    ? ratioOf(comparison, target.anchor, target.candidate, target.callers, (run) => run.cpuMicros)
+    : ratioOf(comparison, target.candidate, target.anchor, target.callers);
   if (ratio === undefined) return;
   const verdict = ratio >= target.atLeast ? 'met' : 'NOT met';
-  console.log(`target: ${target.candidate} ≥ ${target.atLeast}× ${target.anchor} at ${target.callers} callers — ${ratio.toFixed(2)}×, ${verdict}`);
+  const goal = cpu ? `CPU per query ≤ ${target.anchor}'s` : `≥ ${target.atLeast}× ${target.anchor}`;
+  const measured = cpu ? `${target.anchor}'s CPU ${ratio.toFixed(2)}× this one's` : `${ratio.toFixed(2)}×`;
+  console.log(`target: ${target.candidate} ${goal} at ${target.callers} callers — ${measured}, ${verdict}`);
 }
 
 /** Each kept table again, as medians across runs (only when there was more than one run). */

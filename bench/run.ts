@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, printed as markdown tables of medians and ratios measured in
  * one run. BENCH_SMOKE=1 (CI) runs each for a fraction of a second so the harness never rots; it
- * reports, it never fails on a slow machine. Select suites with --only engine,postgres,mysql,embedded,load,metrics;
+ * reports, it never fails on a slow machine. Select suites with --only engine,postgres,head-of-line,mysql,embedded,load,metrics,replicas;
  * `--runs 3` repeats everything and ends with every table as medians across the runs.
  */
 import * as os from 'node:os';
@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { FULL, SMOKE } from './harness';
 import { benchEngine } from './engine';
 import { benchEmbedded } from './embedded';
+import { benchHeadOfLine, printHeadOfLineMediansOfRuns } from './head-of-line';
 import { benchLoad, printLoadMediansOfRuns } from './load';
 import { benchMysql } from './mysql';
 import { benchPostgres } from './postgres';
@@ -19,6 +20,7 @@ import { benchReplicas } from './replicas';
 const SUITES: Record<string, (plan: typeof FULL) => Promise<void>> = {
   engine: benchEngine,
   postgres: benchPostgres,
+  'head-of-line': benchHeadOfLine,
   mysql: benchMysql,
   embedded: benchEmbedded,
   load: benchLoad,
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
     console.log(`\n## Medians of ${runs} runs (ratios: the median of each run's side-by-side ratio)`);
     printMediansOfRuns();
     printLoadMediansOfRuns();
+    printHeadOfLineMediansOfRuns();
   }
   console.log(`\n(${((performance.now() - started) / 1000).toFixed(0)} s)`);
 }

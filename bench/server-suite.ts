@@ -3,7 +3,7 @@
  * several concurrencies over max 10 connections, lifeguard against the driver's own pool, knex and
  * the no-pool limit, with the targets checked on the printed medians.
  */
-import type { Pool } from '../src';
+import type { Pool, PoolOptions } from '../src';
 import { compare, type Candidate, type Comparison, type Plan } from './harness';
 import { report, type Target } from './report';
 import { productionPool, uniqueName } from './servers';
@@ -25,15 +25,15 @@ export type CandidateFactory = (statement: Statement) => Candidate | undefined;
 /** lifeguard's row in every server table. */
 export const LIFEGUARD = 'lifeguard (production defaults)';
 
-/** lifeguard over `url` with its production defaults and metrics on, opened only for its own measurement. */
+/** lifeguard over `url` with its production defaults (plus `options`) and metrics on, opened only for its own measurement. */
 export const lifeguardCandidate =
-  (url: string): CandidateFactory =>
+  (url: string, name = LIFEGUARD, options: PoolOptions = {}): CandidateFactory =>
   (statement) => {
     let pool: Pool | undefined;
     return {
-      name: LIFEGUARD,
+      name,
       setup: async () => {
-        pool = await productionPool(url, uniqueName('lg_bench_lifeguard'), SERVER_MAX);
+        pool = await productionPool(url, uniqueName('lg_bench_lifeguard'), SERVER_MAX, options);
       },
       op: () => pool!.query(statement.sql, statement.params?.()),
       teardown: () => pool!.close(),

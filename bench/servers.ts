@@ -4,7 +4,7 @@
  */
 import * as net from 'node:net';
 import { Registry } from 'prom-client';
-import { createPool, registerPoolMetrics, silentLogger, type Pool } from '../src';
+import { createPool, registerPoolMetrics, silentLogger, type Pool, type PoolOptions } from '../src';
 
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
@@ -44,8 +44,8 @@ export function uniqueName(prefix: string): string {
  * test-on-acquire on, max lifetime 30 min), metrics on (registerPoolMetrics into a prom-client
  * Registry, as a service exporting /metrics has), warmed up.
  */
-export async function productionPool(url: string, name: string, max: number): Promise<Pool> {
-  const pool = createPool({ url, env: {}, name, profile: 'production', max, logger: silentLogger });
+export async function productionPool(url: string, name: string, max: number, options: PoolOptions = {}): Promise<Pool> {
+  const pool = createPool({ url, env: {}, name, profile: 'production', max, logger: silentLogger, ...options });
   registerPoolMetrics(pool, new Registry());
   await pool.warmup();
   return pool;

@@ -33,6 +33,7 @@ export const {
   DEFAULT_POOL_MAX,
   DEFAULT_HEADROOM,
   PackageMissingError,
+  ConnectionLostError,
   registerPoolMetrics,
   registerPoolOtelMetrics,
   installMetricsTracker,

@@ -21,10 +21,10 @@ export { getPool, closeAllPools, registeredPools } from './process/pool-registry
 export { installShutdownHooks } from './process/shutdown';
 export type { ShutdownOptions } from './process/shutdown';
 export { registerAdapter } from '../adapters/scheme-registry';
-export type { Adapter, AdapterFactory, AdapterQueryOptions, QueryField, QueryResult, TransactionOptions, ServerInfo } from '../adapters/contract';
+export type { Adapter, AdapterFactory, AdapterQueryOptions, QueryField, QueryResult, TransactionOptions, ServerInfo, PipelineSupport } from '../adapters/contract';
 export { PooledConnection } from './pool/lease';
 export type { PoolEvents, PoolEventName } from './pool/events';
-export type { PoolStats, PoolCounters } from './pool/recorder';
+export type { PoolStats, PoolCounters, PipelineStats } from './pool/recorder';
 export type { Percentiles } from './pool/sample-window';
 export type { HealthReport, HealthStatus } from './pool/health-check';
 export type { DestroyReason } from './pool/connection';
@@ -43,6 +43,7 @@ export {
   ReplicaLagError,
   TransactionRolledBackError,
   PackageMissingError,
+  ConnectionLostError,
 } from './shared/errors';
 export type { LifeguardErrorCode } from './shared/errors';
 export { silentLogger } from './shared/logger';

@@ -30,6 +30,8 @@ export interface BenchReport {
   load: LoadResult;
   acquire: AcquireWaits;
   connectionsCreated: number;
+  /** Statements sent pipelined on shared connections (PostgreSQL, pipelineDepth > 0): they need no acquire of their own. */
+  pipelined: number;
   /** Stopped early by SIGINT (Ctrl-C): the figures cover the time it ran. */
   interrupted: boolean;
 }
@@ -61,6 +63,7 @@ async function runBench(flags: BenchFlags): Promise<BenchReport> {
     await pool.query(flags.sql, flags.params);
     const display = progressDisplay('bench', flags.progress && !flags.json);
     const stopWatching = watchAcquireWaits(pool);
+    const pipelinedBefore = pool.stats().pipeline?.sent ?? 0;
     const interrupt = interruptOnSigint();
     let load: LoadResult;
     try {
@@ -85,6 +88,7 @@ async function runBench(flags: BenchFlags): Promise<BenchReport> {
       load,
       acquire: stopWatching(),
       connectionsCreated: pool.stats().counters.created,
+      pipelined: (pool.stats().pipeline?.sent ?? 0) - pipelinedBefore,
       interrupted: interrupt.signal.aborted,
     };
   } finally {
@@ -100,6 +104,7 @@ function printBench(r: BenchReport): void {
     ['throughput', `${Math.round(load.perSecond)} queries/s (${load.operations} in ${(load.elapsedMs / 1000).toFixed(1)} s)`],
     ['latency', pct(load.latencyMs)],
     ['acquire waits', `${acquire.waited} of ${acquire.acquires} acquires waited ≥ 1 ms; ${pct(acquire.waitMs)}`],
+    ...(r.pipelined > 0 ? [['pipelined', `${r.pipelined} statements shared a connection (no acquire of their own)`]] : []),
     ['timeouts', String(acquire.timeouts)],
     ['errors', load.errors === 0 ? '0' : `${load.errors} (${Object.entries(load.errorsByCode).map(([code, n]) => `${code} ×${n}`).join(', ')})`],
     ['connections', `${r.connectionsCreated} opened (pool max ${r.poolMax})`],

@@ -4,7 +4,7 @@ import type { PoolSettings } from './types';
  * The one table of settings. The resolver, docs/configuration.md (checked by a test) and error
  * messages all read it, so they cannot drift apart.
  */
-export type ValueKind = 'count' | 'ms' | 's' | 'bool' | 'sslMode' | 'string' | 'list';
+export type ValueKind = 'count' | 'ms' | 's' | 'bool' | 'sslMode' | 'string' | 'list' | 'ratio';
 
 export interface VariableName {
   /** The variable's name; a leading `DB_` is replaced by the pool's prefix. */
@@ -121,6 +121,34 @@ export const SETTINGS: readonly SettingSpec[] = [
     doc: 'A connection held longer emits leak with the acquiring stack (0: off; costs a stack capture per acquire).',
   },
   {
+    key: 'slowConnectMs',
+    env: [ms('DB_SLOW_CONNECT_MS')],
+    urlParams: [],
+    kind: 'ms',
+    doc: 'Opening a connection slower than this emits slowConnect and a warn log, counted in lifeguard_slow_connects_total (0: off).',
+  },
+  {
+    key: 'utilizationWarning',
+    env: [{ name: 'DB_UTILIZATION_WARNING', kind: 'ratio' }],
+    urlParams: [],
+    kind: 'ratio',
+    doc: 'The utilization event turns warning at this share of max in use (callers the pool cannot serve count as 100 %).',
+  },
+  {
+    key: 'utilizationCritical',
+    env: [{ name: 'DB_UTILIZATION_CRITICAL', kind: 'ratio' }],
+    urlParams: [],
+    kind: 'ratio',
+    doc: 'The utilization event turns critical, and health degraded, at this share; reached when the pool is at max with callers waiting or cannot open connections for them.',
+  },
+  {
+    key: 'tracing',
+    env: [{ name: 'DB_TRACING', kind: 'bool' }],
+    urlParams: [],
+    kind: 'bool',
+    doc: 'OpenTelemetry spans for queries, acquires and transactions, when @opentelemetry/api is installed and a tracer provider is registered (off: none at all).',
+  },
+  {
     key: 'evictionIntervalMs',
     env: [ms('DB_EVICTION_INTERVAL_MS'), ms('DATABASE_POOL_EVICT_RUN_INTERVAL', true)],
     urlParams: [],
@@ -128,11 +156,33 @@ export const SETTINGS: readonly SettingSpec[] = [
     doc: 'How often idle and expired connections are reaped and leaks looked for (0: never).',
   },
   {
+    key: 'keepaliveMs',
+    env: [ms('DB_KEEPALIVE_MS')],
+    urlParams: [ms('keepaliveMs')],
+    kind: 'ms',
+    doc: 'Idle connections unused this long are checked in the background, one at a time, and replaced if dead, so a NAT or load balancer that drops quiet connections is found before a caller is (0: off).',
+  },
+  {
     key: 'statementTimeoutMs',
     env: [ms('DB_STATEMENT_TIMEOUT_MS')],
     urlParams: [ms('statementTimeoutMs')],
     kind: 'ms',
     doc: 'Server-side statement timeout set on each connection, where the database supports one (0: off).',
+  },
+  {
+    key: 'pipelineDepth',
+    env: [count('DB_PIPELINE_DEPTH')],
+    urlParams: [count('pipelineDepth')],
+    kind: 'count',
+    doc:
+      'PostgreSQL: pool.query statements in flight at once on one connection (pipeline mode); only short autocommit statements share a connection, leases never do (0: off; other databases ignore it). 16: the CPU per query of an unbounded pipeline with head-of-line waits bounded.',
+  },
+  {
+    key: 'pipelineMaxStatementMs',
+    env: [ms('DB_PIPELINE_MAX_STATEMENT_MS')],
+    urlParams: [ms('pipelineMaxStatementMs')],
+    kind: 'ms',
+    doc: 'PostgreSQL pipelining: a statement whose recent server time is above this runs alone, and none is queued behind more than this much work, so a slow statement never holds up others (first sight of a text: it runs alone).',
   },
   {
     key: 'applicationName',

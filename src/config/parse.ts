@@ -73,7 +73,22 @@ export function parseValue(name: string, raw: string, kind: ValueKind): ParsedVa
     case 'string':
       if (text.length === 0) fail('a non-empty value');
       return text;
+    case 'ratio': {
+      const value = parseRatio(text);
+      if (value === undefined) fail(RATIO_EXPECTED);
+      return value as number;
+    }
   }
+}
+
+const RATIO_EXPECTED = 'a share of max above 0 and at most 1, as a fraction (0.8) or a percentage (80%)';
+
+/** 0.8 or 80%: a share in (0, 1]. */
+function parseRatio(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(%)?$/.exec(text);
+  if (!match) return undefined;
+  const value = match[2] ? Number(match[1]) / 100 : Number(match[1]);
+  return value > 0 && value <= 1 ? value : undefined;
 }
 
 export function parseSslMode(name: string, raw: string): SslMode {
@@ -111,6 +126,10 @@ export function checkOptionValue(name: string, value: unknown, kind: ValueKind):
       return [...(value as string[])];
     case 'string':
       if (typeof value !== 'string' || value.length === 0) return fail('a non-empty string');
+      return value;
+    case 'ratio':
+      if (typeof value === 'string') return parseValue(`option ${name}`, value, 'ratio');
+      if (typeof value !== 'number' || !(value > 0 && value <= 1)) return fail(RATIO_EXPECTED);
       return value;
   }
 }

@@ -20,6 +20,7 @@ const UNIT: Record<ValueKind, string> = {
   sslMode: 'SSL mode',
   string: 'text',
   list: 'list of URLs',
+  ratio: 'share of max',
 };
 
 const ACCEPTED: Record<ValueKind, string> = {
@@ -30,6 +31,7 @@ const ACCEPTED: Record<ValueKind, string> = {
   sslMode: SSL_MODES.join(', '),
   string: 'non-empty text',
   list: 'URLs separated by commas',
+  ratio: 'a fraction above 0 and at most 1 (0.8), or a percentage (80%)',
 };
 
 /** Defaults that are not numbers in DEFAULTS. */
@@ -116,6 +118,7 @@ function rulesSection(): string[] {
     '',
     '- `max` is at least 1, and `min` ≤ `max`.',
     '- `criticalQueryMs` ≥ `slowQueryMs` when both are on.',
+    '- `utilizationWarning` ≤ `utilizationCritical`.',
     '- In-memory databases: `max` 1 and `min` at most 1. A profile’s or workload’s larger value is lowered; a larger value you set (variable, URL parameter or option) is an error.',
     '- A URL parameter given twice with different values is an error; `envPrefix` must end in `_`.',
     `- The api workload's \`maxWaiting\` is ${API_WAITERS_PER_CONNECTION} × the final \`max\`, whichever layer set \`max\`, unless \`maxWaiting\` is set itself.`,

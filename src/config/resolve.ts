@@ -242,4 +242,10 @@ function checkCombinations(layers: Layers): void {
       `criticalQueryMs ${v.criticalQueryMs} (from ${o.criticalQueryMs}) is below slowQueryMs ${v.slowQueryMs} (from ${o.slowQueryMs}): the critical line must be at or above the slow one.`,
     );
   }
+  if (v.utilizationWarning > v.utilizationCritical) {
+    throw new ConfigError(
+      o.utilizationWarning,
+      `utilizationWarning ${v.utilizationWarning} (from ${o.utilizationWarning}) is above utilizationCritical ${v.utilizationCritical} (from ${o.utilizationCritical}): the warning line must be at or below the critical one.`,
+    );
+  }
 }

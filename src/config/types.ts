@@ -26,8 +26,15 @@ export interface PoolSettings {
   slowQueryMs: number;
   criticalQueryMs: number;
   leakDetectionMs: number;
+  slowConnectMs: number;
+  utilizationWarning: number;
+  utilizationCritical: number;
+  tracing: boolean;
   evictionIntervalMs: number;
+  keepaliveMs: number;
   statementTimeoutMs: number;
+  pipelineDepth: number;
+  pipelineMaxStatementMs: number;
   applicationName: string;
   readReplicaUrls: string[];
   instances: number;

@@ -10,7 +10,7 @@ export interface CounterFeed {
   read(counters: PoolCounters): Array<[labelValue: string, value: number]>;
 }
 
-const DESTROY_REASONS: readonly DestroyReason[] = ['idle', 'lifetime', 'maxUses', 'broken', 'validation', 'drain', 'transaction'];
+const DESTROY_REASONS: readonly DestroyReason[] = ['idle', 'lifetime', 'maxUses', 'broken', 'validation', 'keepalive', 'drain', 'transaction'];
 
 const single = (name: string, help: string, read: (c: PoolCounters) => number): CounterFeed => ({
   name,
@@ -25,9 +25,10 @@ export const COUNTER_FEEDS: readonly CounterFeed[] = [
   single(PROMETHEUS.queueFull, 'Acquires refused at once because maxWaiting callers were already queued.', (c) => c.queueFull),
   single(PROMETHEUS.slowQueries, 'Queries slower than slowQueryMs.', (c) => c.slowQueries),
   single(PROMETHEUS.leaks, 'Loans held longer than leakDetectionMs.', (c) => c.leaks),
+  single(PROMETHEUS.slowConnects, 'Connections whose opening took slowConnectMs or longer.', (c) => c.slowConnects),
   {
     name: PROMETHEUS.destroyed,
-    help: 'Connections closed, by reason: idle, lifetime, maxUses, broken, validation, drain, transaction.',
+    help: 'Connections closed, by reason: idle, lifetime, maxUses, broken, validation, keepalive, drain, transaction.',
     labelName: 'reason',
     read: (c) => DESTROY_REASONS.map((reason) => [reason, c.destroyed[reason]]),
   },

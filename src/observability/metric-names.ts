@@ -34,6 +34,7 @@ export const PROMETHEUS = {
   queueFull: 'lifeguard_acquire_queue_full_total',
   slowQueries: 'lifeguard_slow_queries_total',
   leaks: 'lifeguard_connection_leaks_total',
+  slowConnects: 'lifeguard_slow_connects_total',
 } as const;
 
 export const OTEL = {

@@ -44,7 +44,7 @@ export class ConnectionLifecycle {
 
   async openConnection(): Promise<Connection> {
     const started = performance.now();
-    const raw = await this.connector.open();
+    const { raw, attemptMs } = await this.connector.open();
     const conn = newConnection(raw, this.config.maxLifetimeMs);
     this.adapter.onIdleError?.(raw, (err) => {
       conn.broken ??= err;
@@ -57,11 +57,22 @@ export class ConnectionLifecycle {
     this.recorder.connect.record(durationMs);
     this.owner.tracker?.recordCreate(durationMs);
     this.owner.emit('connect', { pool: this.owner.name, connectionId: conn.id, durationMs });
+    this.reportSlowConnect(conn, attemptMs);
     // Not awaited: the check must never hold a connection back from callers (a server that stops
     // answering would keep it from them). Drivers queue commands per connection, so the caller's
     // first query simply runs after this one.
     void this.fleetCheck.afterConnect(raw);
     return conn;
+  }
+
+  /** An attempt over slowConnectMs (backoff waits excluded): an event, a warn log and a count. */
+  private reportSlowConnect(conn: Connection, attemptMs: number): void {
+    const { slowConnectMs } = this.config;
+    if (slowConnectMs <= 0 || attemptMs < slowConnectMs) return;
+    this.recorder.counters.slowConnects++;
+    const event = { pool: this.owner.name, connectionId: conn.id, durationMs: Math.round(attemptMs), slowConnectMs };
+    this.owner.emit('slowConnect', event);
+    this.logger.warn(event, 'lifeguard: slow connect');
   }
 
   async closeConnection(conn: Connection): Promise<void> {

@@ -47,7 +47,7 @@ export function newConnection<Raw>(raw: Raw, maxLifetimeMs: number, now = Date.n
   };
 }
 
-export type DestroyReason = 'idle' | 'lifetime' | 'maxUses' | 'broken' | 'validation' | 'drain' | 'transaction';
+export type DestroyReason = 'idle' | 'lifetime' | 'maxUses' | 'broken' | 'validation' | 'keepalive' | 'drain' | 'transaction';
 
 /** Why a connection must not be reused, or undefined when it may be. */
 export function retirementReason(conn: Connection, maxUses: number, now: number): DestroyReason | undefined {

@@ -34,8 +34,17 @@ export class Connector<Raw> {
     return this.gate.lastError;
   }
 
-  open(): Promise<Raw> {
-    return this.gate.attempt(() => this.openOnce(), this.closing.signal);
+  /**
+   * Opens one connection. `attemptMs` is how long the attempt that succeeded took, not counting
+   * its wait for a turn behind the backoff gate: the connect time slowConnectMs is judged on.
+   */
+  async open(): Promise<{ raw: Raw; attemptMs: number }> {
+    let startedAt = 0;
+    const raw = await this.gate.attempt(() => {
+      startedAt = performance.now();
+      return this.openOnce();
+    }, this.closing.signal);
+    return { raw, attemptMs: performance.now() - startedAt };
   }
 
   /** Aborts attempts under way and any waiting for their turn. */

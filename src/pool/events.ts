@@ -6,6 +6,8 @@ import type { DestroyReason } from './connection';
  */
 export interface PoolEvents {
   connect: (e: { pool: string; connectionId: number; durationMs: number }) => void;
+  /** Opening a connection took at least slowConnectMs (`durationMs`: the attempt, backoff waits excluded). */
+  slowConnect: (e: { pool: string; connectionId: number; durationMs: number; slowConnectMs: number }) => void;
   acquire: (e: { pool: string; connectionId: number; waitMs: number }) => void;
   release: (e: { pool: string; connectionId: number; useMs: number }) => void;
   destroy: (e: { pool: string; connectionId: number; reason: DestroyReason; error?: Error }) => void;

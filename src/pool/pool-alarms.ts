@@ -5,6 +5,9 @@ import type { PoolEvents } from './events';
 import type { PoolRecorder } from './recorder';
 import { UtilizationTracker } from './utilization';
 
+/** A loan, or one pipelined statement: what leak detection reads. */
+export type LeakWatched = Pick<Connection, 'id' | 'borrowedAt' | 'acquiredBy' | 'leakReported'>;
+
 const SQL_IN_EVENTS_MAX = 200;
 
 /**
@@ -46,7 +49,7 @@ export class PoolAlarms {
   }
 
   /** Reports, once per loan, each connection held longer than leakDetectionMs, with the stack that took it. */
-  findLeaks(borrowed: Iterable<Connection>, now: number): void {
+  findLeaks(borrowed: Iterable<LeakWatched>, now: number): void {
     const { leakDetectionMs } = this.config;
     if (leakDetectionMs <= 0) return;
     for (const conn of borrowed) {

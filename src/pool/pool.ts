@@ -24,6 +24,7 @@ import { Connector } from './connector';
 import { Engine } from './engine/generic-pool-engine';
 import type { PoolEvents } from './events';
 import { checkHealth, type HealthCheckTarget, type HealthReport } from './health-check';
+import { Keepalive } from './keepalive';
 import { PooledConnection, runOnLease, type AcquireOptions, type LeaseOwner } from './lease';
 import { TrackerList, type MetricsTracker, type Trackable } from './metrics-tracker';
 import type { ObservedPool, PoolSizes } from './observed-pool';
@@ -33,6 +34,7 @@ import { PoolRecorder, type PoolStats } from './recorder';
 import { clientStatementTimeoutMs, withQueryDeadline } from './statement-deadline';
 import { runTransaction } from './transaction';
 import { isReadOnlySql, writerLaneFor, type WriterLane } from './writer-lane';
+import { Pipeline } from './pipeline/pipeline';
 
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
 export const VALIDATION_SKIP_WINDOW_MS = 500;
@@ -61,6 +63,8 @@ export class Pool
   private readonly statementDeadlineMs: number;
   private readonly lane: WriterLane | undefined;
   private readonly housekeeping: NodeJS.Timeout | undefined;
+  /** Background checks of idle connections (keepaliveMs); none for embedded databases, which have no network path. */
+  private readonly keepalive: Keepalive | undefined;
   /** close() was called: new calls are refused, calls made before it still run to the end. */
   private closing = false;
   /** The drain is over (finished or past its deadline): nothing is lent or opened any more. */
@@ -73,6 +77,8 @@ export class Pool
   private readonly replicas: ReadRouter<Pool> | undefined;
   private readonly readView: Reader;
   private readonly lifecycle: ConnectionLifecycle;
+  /** pool.query's shared connections, when the adapter can pipeline and pipelineDepth > 0; see pipeline/pipeline.ts. */
+  private readonly pipeline: Pipeline | undefined;
 
   constructor(options: PoolOptions = {}) {
     super();
@@ -107,11 +113,22 @@ export class Pool
         ? createReadRouter({ primary: this, options, makePool: (o) => new Pool(o), logger: this.logger })
         : undefined;
     this.readView = this.replicas?.reader ?? new PrimaryReader(this);
+    this.pipeline = this.adapter.pipelining && this.config.pipelineDepth > 0 ? this.createPipeline() : undefined;
     if (this.config.evictionIntervalMs > 0) {
       this.housekeeping = setInterval(() => this.runHousekeeping(), this.config.evictionIntervalMs);
       // Housekeeping must never be the reason a process stays alive.
       this.housekeeping.unref();
     }
+    this.keepalive =
+      this.config.keepaliveMs > 0 && !this.adapter.synchronous
+        ? new Keepalive(this.engine, this.adapter, {
+            keepaliveMs: this.config.keepaliveMs,
+            connectTimeoutMs: this.config.connectTimeoutMs,
+            maxUses: this.config.maxUses,
+            redact: (err) => redactError(err, configSecrets(this.config)),
+            reportFailure: (err) => lifecycle.reportError(err, 'keepalive check'),
+          })
+        : undefined;
     this.engine.start();
   }
 
@@ -134,6 +151,16 @@ export class Pool
     let conn: Connection | undefined;
     let failure: unknown;
     try {
+      const { pipeline } = this;
+      if (pipeline !== undefined) {
+        // A caller's own timeout or signal needs a statement it can cancel alone: it runs alone.
+        // So does one that wants its rows as arrays (the pipeline sends plain statements).
+        const estimateMs = opts?.timeoutMs === undefined && opts?.signal === undefined && opts?.rowMode === undefined ? pipeline.estimate(sql) : undefined;
+        if (estimateMs !== undefined) return await pipeline.run<R>(sql, params, estimateMs);
+        const taken = this.acquireNow(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
+        conn = taken instanceof Promise ? await taken : taken;
+        return await this.runAlone<R>(pipeline, conn, sql, params, opts?.timeoutMs, rowModeOf(opts));
+      }
       if (this.lane && !isReadOnlySql(sql)) leave = await this.enterLane(opts);
       const taken = this.acquireNow(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
       conn = taken instanceof Promise ? await taken : taken;
@@ -146,6 +173,48 @@ export class Pool
       leave?.();
       this.settledInFlight();
     }
+  }
+
+  /** A statement run alone on a pipelining pool: its server time teaches the pipeline whether it may share next time. */
+  private async runAlone<R>(pipeline: Pipeline, conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number, opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
+    const started = performance.now();
+    const result = await this.runQuery<R>(conn, sql, params, timeoutMs, opts);
+    pipeline.learn(sql, performance.now() - started);
+    return result;
+  }
+
+  /** @internal A read routed here as a replica: pipelined (and counted in flight) when the pipeline takes it; undefined when it runs alone. */
+  pipelined<R>(sql: string, params: readonly unknown[] | undefined): Promise<QueryResult<R>> | undefined {
+    if (this.closing || this.pipeline?.estimate(sql) === undefined) return undefined;
+    return this.queryNow<R>(sql, params, undefined);
+  }
+
+  /** @internal */
+  learnStatement(sql: string, serverMs: number): void {
+    this.pipeline?.learn(sql, serverMs);
+  }
+
+  private createPipeline(): Pipeline {
+    return new Pipeline(
+      {
+        adapter: this.adapter,
+        take: (timeoutMs) => this.acquireNow(timeoutMs),
+        hasSpare: () => this.engine.idle > 0 || this.engine.size < this.config.max,
+        waitingForConnection: () => this.engine.pending,
+        release: (conn, err) => this.releaseConnection(conn, err),
+        run: (conn, sql, params) => this.runQuery(conn, sql, params, undefined, undefined, false),
+        mustRetire: (conn) => retirementReason(conn, this.config.maxUses, Date.now()) !== undefined,
+        queueFull: (waiting) => this.queueFull(waiting),
+        timeoutError: (waitedMs, pending) => this.timeoutError(waitedMs, pending),
+      },
+      {
+        depth: this.config.pipelineDepth,
+        maxStatementMs: this.config.pipelineMaxStatementMs,
+        acquireTimeoutMs: this.config.acquireTimeoutMs,
+        deadlineMs: this.statementDeadlineMs,
+        leakDetectionMs: this.config.leakDetectionMs,
+      },
+    );
   }
 
   /** Reads on the least-busy healthy replica, or the primary when none is healthy or none is configured. */
@@ -207,7 +276,7 @@ export class Pool
       total: this.engine.size,
       active,
       idle: this.engine.idle,
-      pending: this.engine.pending,
+      pending: this.pending,
       opening: this.engine.opening,
       min: this.config.min,
       max: this.config.max,
@@ -220,12 +289,19 @@ export class Pool
       connectMs: this.recorder.connect.percentiles(),
       totals: this.recorder.totals(),
       ...(this.replicas ? { reads: this.replicas.stats() } : {}),
+      ...(this.pipeline ? { pipeline: { connections: this.pipeline.connections, statements: this.pipeline.statements, waiting: this.pipeline.waiting, sent: this.pipeline.sent } } : {}),
     };
+  }
+
+  /** Callers waiting: the engine's queue plus statements waiting for a place on a shared connection (the pipeline's own requests counted once). */
+  private get pending(): number {
+    const { pipeline } = this;
+    return pipeline === undefined ? this.engine.pending : this.engine.pending - pipeline.requests + pipeline.waiting;
   }
 
   /** @internal The sizes alone, without stats()' percentiles and copies: what metrics read at every scrape. */
   sizes(): PoolSizes {
-    return { active: this.borrowed.size, idle: this.engine.idle, pending: this.engine.pending, min: this.config.min, max: this.config.max };
+    return { active: this.borrowed.size, idle: this.engine.idle, pending: this.pending, min: this.config.min, max: this.config.max };
   }
 
   health(opts?: { timeoutMs?: number }): Promise<HealthReport> {
@@ -258,7 +334,7 @@ export class Pool
 
   /** @internal Borrowed plus waiting, per slot: how the read router compares replicas, without stats()' percentiles. */
   get load(): number {
-    return (this.borrowed.size + this.engine.pending) / this.config.max;
+    return (this.borrowed.size + this.pending) / this.config.max;
   }
 
   /**
@@ -309,15 +385,20 @@ export class Pool
    */
   private acquireNow(timeoutMs: number, signal?: AbortSignal): Connection | Promise<Connection> {
     if (this.stopped) return Promise.reject(new PoolClosedError(this.name));
-    const { maxWaiting } = this.config;
-    if (maxWaiting > 0 && this.engine.waitingForRelease >= maxWaiting) {
-      this.recorder.counters.queueFull++;
-      return Promise.reject(new PoolQueueFullError(this.name, maxWaiting));
-    }
+    const full = this.queueFull(this.pipeline?.waiting ?? 0);
+    if (full !== undefined) return Promise.reject(full);
     const startedAt = Date.now();
     const idle = signal?.aborted ? undefined : this.engine.takeIdle();
     if (idle !== undefined) return this.admit(idle, startedAt, timeoutMs, signal, startedAt);
     return this.engine.take(timeoutMs, signal).then((conn) => this.admit(conn, startedAt, timeoutMs, signal));
+  }
+
+  /** PoolQueueFullError when maxWaiting callers already wait for a release (`alsoWaiting`: the pipeline's), counted; else undefined. */
+  private queueFull(alsoWaiting: number): PoolQueueFullError | undefined {
+    const { maxWaiting } = this.config;
+    if (maxWaiting <= 0 || this.engine.waitingForRelease + alsoWaiting < maxWaiting) return undefined;
+    this.recorder.counters.queueFull++;
+    return new PoolQueueFullError(this.name, maxWaiting);
   }
 
   /** The hot path: a healthy connection used moments ago goes straight out, with no round-trip. */
@@ -400,16 +481,19 @@ export class Pool
   }
 
   /** @internal */
-  runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number, opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
-    return this.runOperation(conn, sql, (raw) => this.adapter.query<R>(raw, sql, params, opts), { timeoutMs });
+  runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number, opts?: AdapterQueryOptions, bounded = true): Promise<QueryResult<R>> {
+    // A pipelined statement (bounded false) is bounded per connection instead (the pipeline's
+    // watchdog): its answer waits for the statements ahead of it, which the server times out one by one.
+    return this.runOperation(conn, sql, (raw) => this.adapter.query<R>(raw, sql, params, opts), { timeoutMs, deadline: bounded });
   }
 
   /**
    * @internal One statement on a connection, with all a query gets: its duration in the operation
-   * histogram and the trackers, slowQuery, the statement deadline (none with `deadline: false`,
-   * for a cursor that lives as long as its reader), a connection the error broke marked broken,
-   * and no secret in the error. pool.query, leases, transactions and the data-layer facades
-   * (lifeguard/pg sends pg's own query objects through here) all run statements this way.
+   * histogram and the trackers, slowQuery, the statement deadline (none with `deadline: false`:
+   * a pipelined statement, or a cursor that lives as long as its reader), a connection the error
+   * broke marked broken, and no secret in the error. pool.query, leases, transactions, the
+   * pipeline and the data-layer facades (lifeguard/pg sends pg's own query objects through here)
+   * all run statements this way.
    */
   async runOperation<T>(conn: Connection, sql: string, run: (raw: unknown) => Promise<T>, opts?: { timeoutMs?: number; deadline?: boolean }): Promise<T> {
     const started = performance.now();
@@ -491,7 +575,14 @@ export class Pool
 
   private runHousekeeping(): void {
     this.engine.evictIdle();
-    this.alarms.findLeaks(this.borrowed, Date.now());
+    const now = Date.now();
+    const { pipeline } = this;
+    if (pipeline === undefined) this.alarms.findLeaks(this.borrowed, now);
+    else {
+      // A shared loan lasts as long as statements keep coming: each pipelined statement is watched instead.
+      this.alarms.findLeaks([...this.borrowed].filter((conn) => !pipeline.isShared(conn)), now);
+      this.alarms.findLeaks(pipeline.inFlight(), now);
+    }
   }
 
   /**
@@ -512,11 +603,15 @@ export class Pool
     this.engine.stopCreating();
     this.lifecycle.stop();
     if (this.housekeeping) clearInterval(this.housekeeping);
+    const keepaliveStopped = this.keepalive?.stop();
     this.engine.rejectWaiters(new PoolClosedError(this.name));
+    this.pipeline?.stop(new PoolClosedError(this.name));
     for (const conn of [...this.borrowed]) {
       conn.broken ??= new PoolClosedError(this.name);
       this.releaseConnection(conn);
     }
+    // A connection out for its keepalive check is neither idle nor lent: it is retired when the check ends.
+    await keepaliveStopped;
     await this.engine.shutdown();
   }
 }

@@ -44,6 +44,10 @@ export interface RoutedPool extends LeaseOwner, EventEmitter<PoolEvents> {
   /** Borrowed plus waiting, per connection slot: how the router compares replicas. */
   readonly load: number;
   acquireConnection(timeoutMs: number, signal?: AbortSignal): Promise<Connection>;
+  /** Runs sql on a pipelined connection when the pool pipelines it (see pipeline/); undefined when it would run alone. */
+  pipelined<R>(sql: string, params: readonly unknown[] | undefined): Promise<QueryResult<R>> | undefined;
+  /** Teaches the pipeline a statement's server time from a run alone. */
+  learnStatement(sql: string, serverMs: number): void;
   withConnection<T>(fn: (conn: PooledConnection) => Promise<T>): Promise<T>;
   health(): Promise<HealthReport>;
   stats(): PoolStats;

@@ -11,6 +11,7 @@ export interface PoolCounters {
   queueFull: number;
   slowQueries: number;
   leaks: number;
+  slowConnects: number;
 }
 
 /** A synchronous snapshot of a pool. */
@@ -37,6 +38,19 @@ export interface PoolStats {
   totals: Record<'waitMs' | 'queryMs' | 'useMs' | 'connectMs', { sum: number; count: number }>;
   /** Present when the pool has read replicas: each one's state and which reads went where. */
   reads?: ReadRoutingStats;
+  /**
+   * PostgreSQL with pipelineDepth > 0: connections shared by pipelined pool.query statements (they
+   * count as active), statements in flight on them, statements waiting for a place, and statements
+   * sent pipelined since the pool opened.
+   */
+  pipeline?: PipelineStats;
+}
+
+export interface PipelineStats {
+  connections: number;
+  statements: number;
+  waiting: number;
+  sent: number;
 }
 
 /** One replica as the read router sees it. */
@@ -67,7 +81,7 @@ export interface ReadRoutingStats {
 export class PoolRecorder {
   readonly counters: PoolCounters = {
     created: 0,
-    destroyed: { idle: 0, lifetime: 0, maxUses: 0, broken: 0, validation: 0, drain: 0, transaction: 0 },
+    destroyed: { idle: 0, lifetime: 0, maxUses: 0, broken: 0, validation: 0, keepalive: 0, drain: 0, transaction: 0 },
     acquires: 0,
     acquireTimeouts: 0,
     createErrors: 0,
@@ -75,6 +89,7 @@ export class PoolRecorder {
     queueFull: 0,
     slowQueries: 0,
     leaks: 0,
+    slowConnects: 0,
   };
   readonly wait = new SampleWindow();
   readonly query = new SampleWindow();

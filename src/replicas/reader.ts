@@ -2,7 +2,7 @@ import type { QueryResult } from '../../adapters/contract';
 import type { Connection } from '../pool/connection';
 import { PooledConnection, runOnLease, type AcquireOptions } from '../pool/lease';
 import { announceRead, type ReadPrimary, type ReadQueryOptions, type Reader, type RoutedPool } from '../pool/read-routing';
-import { ConnectionError, PoolClosedError, PoolTimeoutError, QueryTimeoutError } from '../shared/errors';
+import { ConnectionError, ConnectionLostError, PoolClosedError, PoolTimeoutError, QueryTimeoutError } from '../shared/errors';
 import type { Replica, ReplicaSet } from './replica-set';
 
 /**
@@ -54,10 +54,22 @@ export class ReplicaReader<P extends RoutedPool> implements Reader {
   }
 
   private async queryOn<R>(replica: Replica<P>, sql: string, params: readonly unknown[] | undefined, opts?: ReadQueryOptions): Promise<QueryResult<R>> {
+    // A short read without its own timeout, signal or rowMode shares a pipelined connection on the replica.
+    const pipelined = opts?.timeoutMs === undefined && opts?.signal === undefined && opts?.rowMode === undefined ? replica.pool.pipelined<R>(sql, params) : undefined;
+    if (pipelined !== undefined) {
+      try {
+        return await pipelined;
+      } catch (err) {
+        throw err instanceof ConnectionLostError ? new ReplicaUnreachable(err) : err;
+      }
+    }
     const conn = await this.acquireOn(replica, opts);
     let failure: unknown;
+    const started = performance.now();
     try {
-      return await replica.pool.runQuery<R>(conn, sql, params, opts?.timeoutMs, opts?.rowMode === undefined ? undefined : { rowMode: opts.rowMode });
+      const result = await replica.pool.runQuery<R>(conn, sql, params, opts?.timeoutMs, opts?.rowMode === undefined ? undefined : { rowMode: opts.rowMode });
+      replica.pool.learnStatement(sql, performance.now() - started);
+      return result;
     } catch (err) {
       failure = err;
       if (!(err instanceof QueryTimeoutError) && replica.pool.adapter.isBroken(conn.raw, err)) {

@@ -20,7 +20,8 @@ export type LifeguardErrorCode =
   | 'QUERY_TIMEOUT'
   | 'TRANSACTION_ROLLED_BACK'
   | 'PACKAGE_MISSING'
-  | 'REPLICA_LAGGING';
+  | 'REPLICA_LAGGING'
+  | 'CONNECTION_LOST';
 
 export class LifeguardError extends Error {
   readonly code: LifeguardErrorCode;
@@ -166,5 +167,24 @@ export class ReplicaLagError extends LifeguardError {
     );
     this.lagMs = lagMs;
     this.maxLagMs = maxLagMs;
+  }
+}
+
+/**
+ * The connection a pipelined statement was sent on was lost before it answered: its backend was
+ * killed, its socket dropped, or the pool destroyed it because nothing on it was answered within
+ * statementTimeoutMs plus its grace. Every statement in flight on that connection gets this error.
+ * `statementRan` says what is known: 'no' when the server provably never started the statement
+ * (it is safe to send again), 'unknown' when it may have run (a write may have been committed).
+ */
+export class ConnectionLostError extends LifeguardError {
+  readonly connectionId: number;
+  readonly statementRan: 'no' | 'unknown';
+
+  constructor(connectionId: number, why: string, statementRan: 'no' | 'unknown', cause: unknown) {
+    const outcome = statementRan === 'no' ? 'The statement did not run; it is safe to send again.' : 'The statement may or may not have run: check before sending a write again.';
+    super('CONNECTION_LOST', `Connection ${connectionId} was lost: ${why}. ${outcome}`, { cause });
+    this.connectionId = connectionId;
+    this.statementRan = statementRan;
   }
 }

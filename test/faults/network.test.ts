@@ -3,24 +3,15 @@
  * path that goes silent (blackhole) and a path whose sockets are all cut at once.
  */
 import { PoolTimeoutError, QueryTimeoutError } from '../../src';
-import { describeMysql, describePostgres, MYSQL_URL, POSTGRES_URL } from '../helpers/databases';
-import { closeFaultPools, faultPool, sleep, waitFor } from './harness/fault-pools';
-import { TcpProxy } from './harness/tcp-proxy';
+import { faultPool, sleep, waitFor } from './harness/fault-pools';
+import { forEachProxiedServer } from './harness/proxied-servers';
+import type { TcpProxy } from './harness/tcp-proxy';
 
-const targets = [
-  { label: 'PostgreSQL', describeServer: describePostgres, url: POSTGRES_URL, defaultPort: 5432 },
-  { label: 'MariaDB', describeServer: describeMysql, url: MYSQL_URL, defaultPort: 3306 },
-];
-
-for (const { label, describeServer, url: SERVER_URL, defaultPort } of targets) describeServer(`network faults on ${label} through a TCP proxy`, () => {
+forEachProxiedServer((label) => `network faults on ${label} through a TCP proxy`, (server) => {
+  const { label, url: SERVER_URL } = server;
   let proxy: TcpProxy;
-  beforeEach(async () => {
-    const target = new URL(SERVER_URL);
-    proxy = await TcpProxy.start(target.hostname, Number(target.port || defaultPort));
-  });
-  afterEach(async () => {
-    await closeFaultPools();
-    await proxy.close();
+  beforeEach(() => {
+    proxy = server.proxy();
   });
 
   describe('blackhole', () => {

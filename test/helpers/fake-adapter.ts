@@ -30,6 +30,14 @@ export class FakeDatabase {
   ignoreAbort = false;
   /** Connection ids whose validation fails. */
   readonly failValidation = new Set<number>();
+  /** Connection ids whose validation never answers (a path a NAT forgot). */
+  readonly hangValidation = new Set<number>();
+  /** Every validation takes this long. */
+  validateDelayMs = 0;
+  /** Validations running right now, the most seen at once, and which connection each was for. */
+  validatingNow = 0;
+  maxValidatingAtOnce = 0;
+  readonly validatedIds: number[] = [];
   /** Max connections the "server" accepts; beyond, connect fails. */
   serverLimit = Infinity;
   commitError: Error | undefined;
@@ -75,7 +83,16 @@ export class FakeDatabase {
       },
       async validate(raw) {
         db.validations++;
-        if (!raw.open || raw.broken || db.failValidation.has(raw.id)) throw new Error(`connection ${raw.id} is dead`);
+        db.validatedIds.push(raw.id);
+        db.validatingNow++;
+        db.maxValidatingAtOnce = Math.max(db.maxValidatingAtOnce, db.validatingNow);
+        try {
+          if (db.hangValidation.has(raw.id)) await new Promise(() => undefined);
+          if (db.validateDelayMs > 0) await new Promise((r) => setTimeout(r, db.validateDelayMs));
+          if (!raw.open || raw.broken || db.failValidation.has(raw.id)) throw new Error(`connection ${raw.id} is dead`);
+        } finally {
+          db.validatingNow--;
+        }
       },
       async query<R>(raw: FakeRaw, sql: string, _params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
         if (!raw.open || raw.silentlyDead) throw Object.assign(new Error('connection closed'), { code: 'ECONNRESET' });

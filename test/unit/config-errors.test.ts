@@ -41,6 +41,10 @@ describe('bad values in variables', () => {
     ['DB_CONNECT_TIMEOUT_MS', '1000h', /at most 2147483647 ms/],
     ['DATABASE_POOL_TIMEOUT', 'x', /number of seconds/],
     ['DB_TEST_ON_ACQUIRE', 'maybe', /true or false/],
+    ['DB_TRACING', 'sometimes', /true or false/],
+    ['DB_UTILIZATION_WARNING', '0', /above 0 and at most 1/],
+    ['DB_UTILIZATION_CRITICAL', '120%', /fraction \(0\.8\) or a percentage \(80%\)/],
+    ['DB_UTILIZATION_CRITICAL', 'high', /above 0 and at most 1/],
     ['DB_SSL_MODE', 'strict', /disable, allow, prefer, require, verify-ca, verify-full/],
     ['DB_PROFILE', 'prod-eu', /development, test, staging, production/],
     ['DB_WORKLOAD', 'batch', /api, worker, scheduler/],
@@ -63,6 +67,12 @@ describe('bad values in variables', () => {
 
   it('refuses min above a max that came from the profile', () => {
     expect(envError({ DB_PROFILE: 'production', DB_POOL_MIN: '11' }).message).toMatch(/max 10 \(from profile production\)/);
+  });
+
+  it('refuses a utilization warning line above the critical one', () => {
+    expect(envError({ DB_UTILIZATION_WARNING: '0.9', DB_UTILIZATION_CRITICAL: '0.85' }).message).toMatch(
+      /utilizationWarning 0.9 \(from DB_UTILIZATION_WARNING\) is above utilizationCritical 0.85 \(from DB_UTILIZATION_CRITICAL\)/,
+    );
   });
 
   it('refuses a critical-query line below the slow-query line', () => {

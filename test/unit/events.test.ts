@@ -7,7 +7,7 @@ import { settle, sleep } from '../helpers/pools';
 const PASSWORD = 'pa55-W0rd-hunter2';
 const PARAM = 'param-value-4111111111111111';
 const ALL_EVENTS: PoolEventName[] = [
-  'connect', 'acquire', 'release', 'destroy', 'createError', 'acquireTimeout', 'slowQuery', 'leak', 'utilization', 'error',
+  'connect', 'slowConnect', 'acquire', 'release', 'destroy', 'createError', 'acquireTimeout', 'slowQuery', 'leak', 'utilization', 'error',
 ];
 
 interface LogLine {
@@ -196,8 +196,9 @@ describe('pool events', () => {
   });
 
   it('never puts the password into any payload of any event', async () => {
-    const { pool, db, events } = recordedPool({ max: 1, acquireTimeoutMs: 50, slowQueryMs: 5, leakDetectionMs: 30, evictionIntervalMs: 10 });
+    const { pool, db, events } = recordedPool({ max: 1, acquireTimeoutMs: 50, slowQueryMs: 5, leakDetectionMs: 30, evictionIntervalMs: 10, slowConnectMs: 5 });
     db.queryDelayMs = 10;
+    db.connectDelayMs = 10;
     await pool.query('SELECT ?', [PARAM]);
     const lease = await pool.acquire();
     await expect(pool.acquire()).rejects.toMatchObject({ code: 'POOL_TIMEOUT' });
@@ -205,7 +206,7 @@ describe('pool events', () => {
     lease.release();
     await pool.close();
     const names = new Set(events.map((e) => e.name));
-    for (const name of ['connect', 'acquire', 'release', 'destroy', 'acquireTimeout', 'slowQuery', 'leak', 'utilization'] as const) {
+    for (const name of ['connect', 'slowConnect', 'acquire', 'release', 'destroy', 'acquireTimeout', 'slowQuery', 'leak', 'utilization'] as const) {
       expect(names).toContain(name);
     }
     expect(printed(events)).not.toContain(PASSWORD);
