@@ -44,6 +44,11 @@ export class PooledConnection {
     return this.#released;
   }
 
+  /** @internal The pool's record of the connection, for the pool's own rooms (lane scope, integrations). */
+  get record(): Connection {
+    return this.conn;
+  }
+
   /** `rowMode: 'array'` gives each row as an array of values in column order (same-named columns all kept). */
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: { timeoutMs?: number } & AdapterQueryOptions): Promise<QueryResult<R>> {
     if (this.#released) return Promise.reject(new ConnectionReleasedError(this.conn.id, 'query()'));
