@@ -18,9 +18,11 @@ export interface QueryResult<R = Record<string, unknown>> {
   lastInsertId?: number | bigint | string;
   /** Column names in result order, where the driver reports them; same-named columns (a join's two `id`s) each keep their place. */
   columns?: string[];
-  /** The driver's own description of each column, in result order (pg's FieldDef with its dataTypeID, mysql2's FieldPacket). */
+  /** SQLite and libsql: each column's declared type ('' for an expression), as libsql's ResultSet reports it. */
+  columnTypes?: string[];
+  /** PostgreSQL and MySQL: the driver's own description of each column, in result order (pg's FieldDef with its dataTypeID, mysql2's FieldPacket). */
   fields?: readonly QueryField[];
-  /** The statement's command tag, where the driver reports it (pg: 'SELECT', 'INSERT', 'UPDATE', 'COMMIT', ...). */
+  /** PostgreSQL: the statement's command tag ('SELECT', 'INSERT', 'UPDATE', 'COMMIT', ...). */
   command?: string;
 }
 
@@ -31,7 +33,11 @@ export interface QueryField {
   readonly dataTypeID?: number;
 }
 
-/** How the caller wants a query's rows. */
+/**
+ * How the caller wants a query's rows (the same shape issue 13's lifeguard/pg builds on).
+ * SQLite and libsql also take named parameters: `params` may be an object ({ name: value }, the
+ * name with or without its `:`/`@`/`$`), passed to the driver as it is.
+ */
 export interface AdapterQueryOptions {
   /** 'array': each row is an array of values in column order, so same-named columns are all kept. */
   rowMode?: 'array';
@@ -70,16 +76,16 @@ export interface Adapter<Raw = unknown> {
   rollback(raw: Raw): Promise<void>;
   /** Close one connection; must not throw for a connection that is already dead. */
   close(raw: Raw): Promise<void>;
-  /**
-   * True when the driver's connection cannot be used any more, whatever comes next: its holder
-   * closed it (pg's client.end()), or its socket closed. The pool asks before it lends a
-   * connection and when one comes back, so such a connection is destroyed, never lent again.
-   */
-  isClosed?(raw: Raw): boolean;
   /** True: this error means the connection must be destroyed, never handed out again. */
   isBroken(raw: Raw, err: unknown): boolean;
   /** True: the error is a serialization failure or deadlock, and the transaction may be retried. */
   isRetryable?(err: unknown): boolean;
+  /**
+   * The error that already broke this connection as far as the driver knows, without a round
+   * trip (its socket closed, its session was killed, its holder ended it); undefined while it
+   * looks usable. The pool asks before every loan and never lends a connection that has one.
+   */
+  brokenBy?(raw: Raw): unknown;
   /** Subscribe to errors a connection raises while nobody is using it; returns an unsubscribe. */
   onIdleError?(raw: Raw, listener: (err: unknown) => void): void;
   /** True while the connection is inside a transaction the caller left open. */

@@ -4,6 +4,7 @@ import type { Adapter, AdapterFactory, AdapterQueryOptions, QueryResult, Transac
 import type { LibsqlConnection } from './libsql-connection';
 import { beginOn, commitOn, rollbackOn, runTransactionSql, settleEndedTransaction } from './libsql-transactions';
 import { loadDriver } from './load-driver';
+import { ConfigError } from '../src/shared/errors';
 import { transactionControl } from './transaction-control';
 
 /**
@@ -84,6 +85,7 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
   // Loaded when the first pool for a libsql URL is created, so a missing driver fails createPool()
   // at once, naming the package, instead of surfacing later as connection timeouts.
   const driver = loadDriver<LibsqlModule>('@libsql/client', config.scheme);
+  const intMode = libsqlIntMode(config.adapterOptions);
 
   const adapter: Adapter<LibsqlConnection> = {
     name: 'libsql',
@@ -96,7 +98,7 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
         url: target.driverUrl,
         authToken: config.authToken?.reveal(),
         concurrency: 1,
-        intMode: 'number',
+        intMode,
       });
       try {
         if (target.embedded && !target.inMemory) {
@@ -120,7 +122,7 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
     },
 
     async query<R>(conn: LibsqlConnection, sql: string, params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
-      const statement: InStatement = params && params.length > 0 ? { sql, args: params as InValue[] } : sql;
+      const statement: InStatement = hasParams(params) ? { sql, args: params as InValue[] | Record<string, InValue> } : sql;
       const control = transactionControl(sql);
       if (control !== undefined && (await runTransactionSql(conn, control, statement))) return { rows: [], rowCount: 0, columns: [] };
       try {
@@ -146,8 +148,9 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
       if (!conn.client.closed) conn.client.close();
     },
 
-    isClosed(conn) {
-      return conn.client.closed;
+    brokenBy(conn) {
+      if (conn.client.closed) return new Error('libsql client is closed');
+      return conn.beginFailed;
     },
 
     isBroken(conn, err) {
@@ -168,22 +171,38 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
   return adapter as Adapter<unknown>;
 };
 
+/** Positional parameters (a non-empty array) or named ones (an object). */
+function hasParams(params: unknown): boolean {
+  if (Array.isArray(params)) return params.length > 0;
+  return typeof params === 'object' && params !== null;
+}
+
 function normalise<R>(result: ResultSet, asArrays: boolean): QueryResult<R> {
-  const { columns, columnTypes } = result;
-  const isRead = columns.length > 0;
-  // libsql's rows are array-like with column-name properties; same-named columns share one name.
+  const isRead = result.columns.length > 0;
   const rows = result.rows.map((row) => {
-    if (asArrays) return Array.from({ length: columns.length }, (_, i) => row[i]) as R;
+    if (asArrays) return Array.from(row as ArrayLike<unknown>) as R;
     const out: Record<string, unknown> = {};
-    for (let i = 0; i < columns.length; i++) out[columns[i]] = row[i];
+    for (let i = 0; i < result.columns.length; i++) out[result.columns[i]] = row[i];
     return out as R;
   });
   const normalised: QueryResult<R> = {
     rows,
     rowCount: isRead ? rows.length : result.rowsAffected,
-    columns,
-    fields: columns.map((name, i) => ({ name, type: columnTypes[i] })),
+    columns: result.columns,
+    columnTypes: result.columnTypes,
   };
   if (!isRead && result.lastInsertRowid !== undefined) normalised.lastInsertId = result.lastInsertRowid;
   return normalised;
+}
+
+/**
+ * How integers come back: adapterOptions.intMode ('number', 'bigint' or 'string', as @libsql/client
+ * names them), or safeIntegers: true for 'bigint' (the better-sqlite3 adapter's option). 'number'
+ * by default, where an integer beyond 2^53 fails its row with a RangeError.
+ */
+export function libsqlIntMode(options: Record<string, unknown>): 'number' | 'bigint' | 'string' {
+  const { intMode, safeIntegers } = options;
+  if (intMode === undefined) return safeIntegers === true ? 'bigint' : 'number';
+  if (intMode === 'number' || intMode === 'bigint' || intMode === 'string') return intMode;
+  throw new ConfigError('adapterOptions.intMode', `adapterOptions.intMode=${JSON.stringify(intMode)} is not one of 'number', 'bigint', 'string'.`);
 }

@@ -157,18 +157,22 @@ export const createMysqlAdapter: AdapterFactory = (config) => {
 
     close: (conn) => endConnection(conn),
 
-    isClosed(conn) {
-      // end() swaps addCommand for the closed state at once (its _closing waits for the server's
-      // answer); destroy() and a fatal error set _closing and _fatalError.
-      const c = conn as unknown as MysqlConnectionFlags;
-      return states.get(conn)?.broken !== undefined || c._closing === true || Boolean(c._fatalError) || c.stream?.destroyed === true || c.addCommand === c._addCommandClosedState;
-    },
-
     isBroken(conn, err) {
       return states.get(conn)?.broken !== undefined || isBrokenMysqlError(err);
     },
 
     isRetryable: isRetryableMysqlError,
+
+    brokenBy(conn) {
+      const state = states.get(conn);
+      if (state?.broken !== undefined) return state.broken;
+      const internals = conn as unknown as { _closing?: boolean; _fatalError?: unknown; stream?: { destroyed?: boolean }; addCommand?: unknown; _addCommandClosedState?: unknown };
+      if (internals._fatalError) return internals._fatalError;
+      // end() swaps addCommand for its closed state at once; _closing waits for the server's answer.
+      const ended = internals.addCommand !== undefined && internals.addCommand === internals._addCommandClosedState;
+      if (internals._closing || internals.stream?.destroyed || ended) return new Error('Connection lost: the MySQL connection was closed.');
+      return undefined;
+    },
 
     onIdleError(conn, listener) {
       const state = states.get(conn);
@@ -212,14 +216,6 @@ function normalise<R>(result: unknown, fields: FieldPacket[] | undefined): Query
   return { rows: rows as R[], rowCount: rows.length, columns: (columns ?? []).map((field) => field.name), fields: columns ?? [] };
 }
 
-/** mysql2's own record of a connection that was ended, destroyed or failed (none has a public name). */
-interface MysqlConnectionFlags {
-  _closing?: boolean;
-  _fatalError?: unknown;
-  stream?: { destroyed?: boolean };
-  addCommand?: unknown;
-  _addCommandClosedState?: unknown;
-}
 
 /** end() sends COM_QUIT and waits for the server; a dead or silent server gets destroy(). */
 async function endConnection(conn: Connection): Promise<void> {

@@ -115,18 +115,20 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
 
     close: (client) => endClient(client),
 
-    isClosed(client) {
-      const state = states.get(client);
-      const flags = client as unknown as PgClientFlags;
-      return state?.broken !== undefined || state?.ended === true || flags._ending === true || flags._queryable === false;
-    },
-
     isBroken(client, err) {
       const state = states.get(client);
       return state?.broken !== undefined || state?.ended === true || isBrokenPostgresError(err);
     },
 
     isRetryable: isRetryablePostgresError,
+
+    brokenBy(client) {
+      const state = states.get(client);
+      if (state?.broken !== undefined) return state.broken;
+      const internals = client as unknown as { _ending?: boolean; _queryable?: boolean };
+      if (state?.ended || internals._ending || internals._queryable === false) return new Error('Connection terminated: the PostgreSQL client has ended.');
+      return undefined;
+    },
 
     // pg 8.23's pipeline mode: each query is written at once, with a Sync after it, and answers
     // are matched in order. Toggled only between loans with nothing in flight, when pg's queues
@@ -186,16 +188,6 @@ function normalise<R>(result: PgResult | PgResult[]): QueryResult<R> {
   const columns = new Array<string>(fields.length);
   for (let i = 0; i < fields.length; i++) columns[i] = fields[i].name;
   return { rows, rowCount: last?.rowCount ?? rows.length, columns, fields, command: last?.command ?? undefined };
-}
-
-/**
- * pg's own record of a client its holder ended (`_ending`, set by end() at once) or whose
- * connection failed (`_queryable` false). Neither has a public name; pg-pool reads the same two
- * to decide whether a released client may be reused ("TODO(bmc): expose a proper, public interface").
- */
-interface PgClientFlags {
-  _ending?: boolean;
-  _queryable?: boolean;
 }
 
 interface ClientInternals {

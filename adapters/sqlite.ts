@@ -117,7 +117,7 @@ export const createSqliteAdapter: AdapterFactory = (config) => {
     },
 
     async query<R>(db: Database, sql: string, params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
-      const values = (params ?? []).map(bindable);
+      const values = bindValues(params);
       let statement: Statement;
       try {
         statement = prepare(db, sql);
@@ -130,9 +130,10 @@ export const createSqliteAdapter: AdapterFactory = (config) => {
         throw err;
       }
       if (statement.reader) {
-        const rows = (opts?.rowMode === 'array' ? allAsArrays(statement, values) : statement.all(...values)) as R[];
-        const fields = statement.columns();
-        return { rows, rowCount: rows.length, columns: fields.map((column) => column.name), fields };
+        const columns = statement.columns();
+        // The statement is cached: its row mode is set on every use.
+        const rows = statement.raw(opts?.rowMode === 'array').all(...values) as R[];
+        return { rows, rowCount: rows.length, columns: columns.map((column) => column.name), columnTypes: columns.map((column) => column.type ?? '') };
       }
       const result = statement.run(...values);
       return { rows: [], rowCount: result.changes, columns: [], lastInsertId: result.lastInsertRowid };
@@ -157,8 +158,8 @@ export const createSqliteAdapter: AdapterFactory = (config) => {
       if (db.open) db.close();
     },
 
-    isClosed(db) {
-      return !db.open;
+    brokenBy(db) {
+      return db.open ? undefined : new Error('better-sqlite3 database connection is closed');
     },
 
     isBroken(db, err) {
@@ -179,17 +180,19 @@ export const createSqliteAdapter: AdapterFactory = (config) => {
   return adapter as Adapter<unknown>;
 };
 
+/**
+ * Positional parameters as arguments; named ones (an object) as better-sqlite3's one object
+ * argument, the names without their `:`/`@`/`$`.
+ */
+function bindValues(params: unknown): unknown[] {
+  if (params === undefined || params === null) return [];
+  if (Array.isArray(params)) return params.map(bindable);
+  const named: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(params as Record<string, unknown>)) named[name.replace(/^[:@$]/, '')] = bindable(value);
+  return [named];
+}
+
 /** better-sqlite3 refuses booleans; SQLite stores them as 0 and 1 anyway. */
 function bindable(value: unknown): unknown {
   return typeof value === 'boolean' ? Number(value) : value;
-}
-
-/** Rows as arrays (better-sqlite3's raw mode), on a cached statement that the next caller expects in object mode again. */
-function allAsArrays(statement: Statement, values: unknown[]): unknown[] {
-  statement.raw(true);
-  try {
-    return statement.all(...values);
-  } finally {
-    statement.raw(false);
-  }
 }

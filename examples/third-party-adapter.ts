@@ -50,7 +50,7 @@ export const createMiniSqliteAdapter: AdapterFactory = (config) => {
       if (db.open) db.close();
     },
     // Closed by whoever held it: the pool destroys it instead of lending it again.
-    isClosed: (db) => !db.open,
+    brokenBy: (db) => (db.open ? undefined : new Error('the database handle was closed')),
     // A closed handle, or a file that is damaged or gone: destroy the connection, never reuse it.
     isBroken(db, err) {
       const code = String((err as { code?: unknown } | undefined)?.code ?? '');

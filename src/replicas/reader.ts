@@ -1,9 +1,10 @@
 import type { QueryResult } from '../../adapters/contract';
 import type { Connection } from '../pool/connection';
 import { PooledConnection, runOnLease, type AcquireOptions } from '../pool/lease';
-import { announceRead, type ReadPrimary, type ReadQueryOptions, type Reader, type RoutedPool } from '../pool/read-routing';
+import { announceRead, type ReadPrimary, type Reader, type RoutedPool } from '../pool/read-routing';
 import { ConnectionError, ConnectionLostError, PoolClosedError, PoolTimeoutError, QueryTimeoutError } from '../shared/errors';
 import type { Replica, ReplicaSet } from './replica-set';
+import { invalidTimeout } from '../pool/call-timeout';
 
 /**
  * `pool.reader()` of a pool with read replicas: each call goes to the least-busy healthy replica,
@@ -17,14 +18,19 @@ export class ReplicaReader<P extends RoutedPool> implements Reader {
     private readonly replicas: ReplicaSet<P>,
   ) {}
 
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: ReadQueryOptions): Promise<QueryResult<R>> {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: AcquireOptions): Promise<QueryResult<R>> {
+    const invalid = invalidTimeout(opts?.timeoutMs);
+    if (invalid) return Promise.reject(invalid);
     return this.route(
       (replica) => this.queryOn<R>(replica, sql, params, opts),
-      () => this.primary.query<R>(sql, params, opts),
+      // Without readOnly: the primary's query() would send a readOnly read straight back here, forever.
+      () => this.primary.query<R>(sql, params, withoutReadOnly(opts)),
     );
   }
 
   acquire(opts?: AcquireOptions): Promise<PooledConnection> {
+    const invalid = invalidTimeout(opts?.timeoutMs);
+    if (invalid) return Promise.reject(invalid);
     return this.route(
       async (replica) => new PooledConnection(replica.pool, await this.acquireOn(replica, opts)),
       () => this.primary.acquire(opts),
@@ -53,9 +59,9 @@ export class ReplicaReader<P extends RoutedPool> implements Reader {
     return onPrimary();
   }
 
-  private async queryOn<R>(replica: Replica<P>, sql: string, params: readonly unknown[] | undefined, opts?: ReadQueryOptions): Promise<QueryResult<R>> {
-    // A short read without its own timeout, signal or rowMode shares a pipelined connection on the replica.
-    const pipelined = opts?.timeoutMs === undefined && opts?.signal === undefined && opts?.rowMode === undefined ? replica.pool.pipelined<R>(sql, params) : undefined;
+  private async queryOn<R>(replica: Replica<P>, sql: string, params: readonly unknown[] | undefined, opts?: AcquireOptions): Promise<QueryResult<R>> {
+    // A short read without its own timeout or signal shares a pipelined connection on the replica.
+    const pipelined = opts?.timeoutMs === undefined && opts?.signal === undefined ? replica.pool.pipelined<R>(sql, params) : undefined;
     if (pipelined !== undefined) {
       try {
         return await pipelined;
@@ -67,7 +73,7 @@ export class ReplicaReader<P extends RoutedPool> implements Reader {
     let failure: unknown;
     const started = performance.now();
     try {
-      const result = await replica.pool.runQuery<R>(conn, sql, params, opts?.timeoutMs, opts?.rowMode === undefined ? undefined : { rowMode: opts.rowMode });
+      const result = await replica.pool.runQuery<R>(conn, sql, params, opts?.timeoutMs);
       replica.pool.learnStatement(sql, performance.now() - started);
       return result;
     } catch (err) {
@@ -105,4 +111,11 @@ class ReplicaUnreachable extends Error {
   constructor(cause: unknown) {
     super('read replica connection broke', { cause });
   }
+}
+
+/** The caller's options without readOnly, for the primary's own query(). */
+function withoutReadOnly(opts: (AcquireOptions & { readOnly?: boolean }) | undefined): AcquireOptions | undefined {
+  if (opts === undefined || !('readOnly' in opts)) return opts;
+  const { readOnly: _readOnly, ...rest } = opts;
+  return rest;
 }

@@ -56,7 +56,7 @@ describe('PooledConnection.release(err)', () => {
   });
 });
 
-describe('a connection closed under the pool', () => {
+describe('a connection its holder closed', () => {
   it('is destroyed when its holder closed it and then released it, and never lent again', async () => {
     const { pool, db } = fakePool({ max: 1 });
     const destroyed: string[] = [];
@@ -73,17 +73,6 @@ describe('a connection closed under the pool', () => {
     next.release();
   });
 
-  it('is not lent when it closed while idle without any error event', async () => {
-    const { pool, db } = fakePool({ max: 1 });
-    const lease = await pool.acquire();
-    const raw = lease.raw as FakeRaw;
-    lease.release();
-    db.closeQuietly(raw);
-    const next = await pool.acquire();
-    expect(next.raw).not.toBe(raw);
-    expect((await next.query('SELECT 1')).rowCount).toBe(1);
-    next.release();
-  });
 });
 
 describe("query(sql, params, { rowMode: 'array' })", () => {

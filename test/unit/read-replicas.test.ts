@@ -88,9 +88,8 @@ describe('read replicas', () => {
     const { pool, db: primary } = fakePool({ readReplicaUrls: urls });
     await Promise.all([pool.reader().query('sleep 20'), pool.reader().query('sleep 20')]);
     expect(dbs.map((d) => d.open.size)).toEqual([1, 1]);
-    // Both replicas' sockets die without a word (no error event, the driver does not know yet):
-    // the next read finds out by failing.
-    for (const db of dbs) for (const raw of db.open) raw.silentlyDead = true;
+    // Both replicas' sockets die without a word (no error event): the next read finds out by failing.
+    for (const db of dbs) for (const raw of db.open) raw.open = false;
     const result = await pool.reader().query('SELECT');
     expect(result.rows).toHaveLength(1);
     expect(primary.connects).toBe(1);
@@ -285,5 +284,31 @@ describe('the read router seam', () => {
       { pool: 'router-seam-primary', servedBy: 'router-seam-primary', fallback: false },
     ]);
     expect(pool.stats().reads).toBeUndefined();
+  });
+});
+
+describe('readOnly with no healthy replica', () => {
+  it('falls back to the primary once, without sending the read back to the router (was: RangeError, stack overflow)', async () => {
+    const { dbs, urls } = replicas(1);
+    const { pool, db: primary } = fakePool({ readReplicaUrls: urls, acquireTimeoutMs: 2000 });
+    stop(dbs[0]);
+    await pool.reader().query('select').catch(() => undefined);
+    expect(pool.stats().reads!.replicas[0].healthy).toBe(false);
+    await expect(pool.query('select', [], { readOnly: true })).resolves.toMatchObject({ rowCount: 1 });
+    expect(primary.connects).toBe(1);
+  });
+
+  it('a readOnly read queued on a replica when close() is called settles with POOL_CLOSED, not a stack overflow', async () => {
+    const { urls } = replicas(1);
+    const { pool } = fakePool({ readReplicaUrls: urls, acquireTimeoutMs: 2000 });
+    const replica = pool.replicaPools[0];
+    const held = await replica.acquire();
+    const queued = pool.query('select', [], { readOnly: true });
+    await sleep(10);
+    const closing = pool.close({ timeoutMs: 20 });
+    const err = await queued.catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(RangeError);
+    held.release();
+    await closing;
   });
 });
