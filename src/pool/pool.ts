@@ -7,6 +7,7 @@
  * (observed-pool.ts). Its generic-pool engine is the room below, engine/. Nothing here imports
  * replicas/, observability/, process/, cli/ or integrations/ (.dependency-cruiser.cjs).
  */
+import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
 import type { Adapter, AdapterQueryOptions, QueryResult, TransactionOptions } from '../../adapters/contract';
 import { adapterFactoryFor } from '../../adapters/scheme-registry';
@@ -144,6 +145,19 @@ export class Pool
   /** Every emit of the pool: a listener that throws never reaches the pool's work (see listener-isolation.ts). */
   override emit<T extends EventEmitter.EventNames<PoolEvents>>(event: T, ...args: EventEmitter.EventArgs<PoolEvents, T>): boolean {
     return emitIsolated(this, this.logger, String(event), () => super.emit(event, ...args), (e, payload) => super.emit(e, payload));
+  }
+
+  /**
+   * What util.inspect and console.log show of a pool: its name, masked URL and sizes. The object
+   * graph behind it holds driver clients, whose own fields carry the password in clear.
+   */
+  [inspect.custom](): string {
+    const { total, active, idle, pending } = this.sizesForInspect();
+    return `Pool ${JSON.stringify({ name: this.name, url: this.config.url, total, active, idle, pending, closed: this.closing })}`;
+  }
+
+  private sizesForInspect(): { total: number; active: number; idle: number; pending: number } {
+    return { total: this.engine.size, active: this.borrowed.size, idle: this.engine.idle, pending: this.engine.pending };
   }
 
   // ---- public API -------------------------------------------------------------------------
