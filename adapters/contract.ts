@@ -81,6 +81,12 @@ export interface Adapter<Raw = unknown> {
   /** True: the error is a serialization failure or deadlock, and the transaction may be retried. */
   isRetryable?(err: unknown): boolean;
   /**
+   * The database's own code for an error its server (or engine) reported: the SQLSTATE on
+   * PostgreSQL, the error number on MySQL/MariaDB, the result code on SQLite. Undefined for a
+   * failure the client saw itself (a socket, a timeout). Spans carry it as db.response.status_code.
+   */
+  errorCode?(err: unknown): string | undefined;
+  /**
    * The error that already broke this connection as far as the driver knows, without a round
    * trip (its socket closed, its session was killed, its holder ended it); undefined while it
    * looks usable. The pool asks before every loan and never lends a connection that has one.

@@ -45,6 +45,12 @@ export function isBrokenLibsqlError(err: unknown): boolean {
   return code.startsWith('SQLITE_IOERR') || code.startsWith('HRANA_');
 }
 
+/** The SQLite result code the engine or sqld raised (SQLITE_CONSTRAINT, ...). */
+export function libsqlErrorCode(err: unknown): string | undefined {
+  const code = errorCode(err);
+  return code?.startsWith('SQLITE_') ? code : undefined;
+}
+
 export function isRetryableLibsqlError(err: unknown): boolean {
   const code = errorCode(err);
   return code !== undefined && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'));
@@ -158,6 +164,7 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
     },
 
     isRetryable: isRetryableLibsqlError,
+    errorCode: libsqlErrorCode,
 
     inTransaction(conn) {
       return conn.tx !== undefined;

@@ -1,5 +1,5 @@
 import { messageOf } from '../src/shared/message-of';
-import { SOCKET_ERROR_CODES, errorCode } from './server-url';
+import { SOCKET_ERROR_CODES, errorCode, findInCauses } from './server-url';
 
 /**
  * mysql2 codes after which the connection is gone: the socket closed (PROTOCOL_CONNECTION_LOST,
@@ -35,6 +35,14 @@ export function isBrokenMysqlError(err: unknown): boolean {
   const errno = (err as { errno?: unknown }).errno;
   if (typeof errno === 'number' && BROKEN_ERRNOS.has(errno)) return true;
   return messageOf(err).includes("Can't add new command when connection is in closed state");
+}
+
+/** The error number of an error the server sent (it carries a SQLSTATE too); client-side errors have none. */
+export function mysqlErrorCode(err: unknown): string | undefined {
+  return findInCauses(err, (e) => {
+    const { errno, sqlState } = e as { errno?: unknown; sqlState?: unknown };
+    return typeof sqlState === 'string' && typeof errno === 'number' && errno > 0 ? String(errno) : undefined;
+  });
 }
 
 /** 1213 deadlock and 1205 lock wait timeout: roll back and run the transaction again. */

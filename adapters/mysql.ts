@@ -2,7 +2,7 @@ import type { Connection, ConnectionOptions, FieldPacket, ResultSetHeader } from
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { Adapter, AdapterFactory, AdapterQueryOptions, QueryResult, ServerInfo } from './contract';
 import { loadDriver } from './load-driver';
-import { explainPlainTextRefusal, isBrokenMysqlError, isRetryableMysqlError, mysqlRefusedTls, mysqlRequiresTls } from './mysql-errors';
+import { explainPlainTextRefusal, isBrokenMysqlError, isRetryableMysqlError, mysqlErrorCode, mysqlRefusedTls, mysqlRequiresTls } from './mysql-errors';
 import { parseServerUrl } from './server-url';
 import { connectByTlsPlan, readTlsFiles, tlsPlanFor } from './tls';
 import { mysqlBeginSql } from './transaction-sql';
@@ -162,6 +162,7 @@ export const createMysqlAdapter: AdapterFactory = (config) => {
     },
 
     isRetryable: isRetryableMysqlError,
+    errorCode: mysqlErrorCode,
 
     brokenBy(conn) {
       const state = states.get(conn);

@@ -1,5 +1,5 @@
 import { messageOf } from '../src/shared/message-of';
-import { SOCKET_ERROR_CODES, errorCode } from './server-url';
+import { SOCKET_ERROR_CODES, errorCode, findInCauses } from './server-url';
 
 /**
  * SQLSTATEs after which the session is gone or unusable:
@@ -29,6 +29,14 @@ export function isBrokenPostgresError(err: unknown): boolean {
   if (severity === 'FATAL' || severity === 'PANIC') return true;
   const message = messageOf(err);
   return BROKEN_MESSAGES.some((text) => message.startsWith(text));
+}
+
+/** The SQLSTATE of an error the server sent (it has a severity); a socket error's code is no SQLSTATE. */
+export function postgresErrorCode(err: unknown): string | undefined {
+  return findInCauses(err, (e) => {
+    const { code, severity } = e as { code?: unknown; severity?: unknown };
+    return typeof severity === 'string' && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  });
 }
 
 /** 40001 serialization_failure and 40P01 deadlock_detected: the whole transaction may be retried. */

@@ -2,7 +2,7 @@ import type { Client, ClientConfig, QueryResult as PgResult } from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 import type { Adapter, AdapterFactory, AdapterQueryOptions, QueryResult, ServerInfo } from './contract';
 import { loadDriver } from './load-driver';
-import { isBrokenPostgresError, isRetryablePostgresError, serverRefusedTls, serverRequiresTls } from './postgres-errors';
+import { isBrokenPostgresError, isRetryablePostgresError, postgresErrorCode, serverRefusedTls, serverRequiresTls } from './postgres-errors';
 import { parseServerUrl } from './server-url';
 import { connectByTlsPlan, readTlsFiles, tlsPlanFor } from './tls';
 import { postgresBeginSql } from './transaction-sql';
@@ -121,6 +121,7 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
     },
 
     isRetryable: isRetryablePostgresError,
+    errorCode: postgresErrorCode,
 
     brokenBy(client) {
       const state = states.get(client);

@@ -39,6 +39,16 @@ export function parseServerUrl(url: string, defaultPort: number): ServerTarget {
 }
 
 /** The error's `code` (or its cause's), when it has a string one. */
+/** The first object in err's cause chain (err itself included) that `matches`, within five links. */
+export function findInCauses<T>(err: unknown, matches: (value: object) => T | undefined): T | undefined {
+  for (let current = err, depth = 0; typeof current === 'object' && current !== null && depth < 5; depth++) {
+    const found = matches(current);
+    if (found !== undefined) return found;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 export function errorCode(err: unknown): string | undefined {
   for (let current = err, depth = 0; typeof current === 'object' && current !== null && depth < 5; depth++) {
     const { code, cause } = current as { code?: unknown; cause?: unknown };

@@ -39,6 +39,12 @@ export function isBrokenSqliteError(err: unknown): boolean {
   return typeof err === 'object' && err !== null && String((err as Error).message).includes('The database connection is not open');
 }
 
+/** The SQLite result code the engine raised (SQLITE_CONSTRAINT_UNIQUE, ...). */
+export function sqliteErrorCode(err: unknown): string | undefined {
+  const code = errorCode(err);
+  return code?.startsWith('SQLITE_') ? code : undefined;
+}
+
 export function isRetryableSqliteError(err: unknown): boolean {
   const code = errorCode(err);
   return code !== undefined && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'));
@@ -167,6 +173,7 @@ export const createSqliteAdapter: AdapterFactory = (config) => {
     },
 
     isRetryable: isRetryableSqliteError,
+    errorCode: sqliteErrorCode,
 
     inTransaction(db) {
       return db.open && db.inTransaction;

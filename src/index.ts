@@ -2,11 +2,15 @@
  * The package entry (`lifeguard`): the public API, gathered from the rooms (docs/architecture.md),
  * and the one wiring the rooms cannot do themselves.
  */
+import { createOtelTracer } from './observability';
+import { installTracerFactory } from './pool/operation-tracer';
 import { installReadRouter } from './pool/read-routing';
 import { createReplicaRouter } from './replicas';
 
 // Pools with readReplicaUrls get replicas/'s router; pool/ never imports replicas/ (read-routing.ts).
 installReadRouter(createReplicaRouter);
+// Pools trace through OpenTelemetry unless `tracing` is off; pool/ never imports observability/ (operation-tracer.ts).
+installTracerFactory(createOtelTracer);
 
 export { Pool, VALIDATION_SKIP_WINDOW_MS } from './pool/pool';
 export { createPool } from './process/open-pools';

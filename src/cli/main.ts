@@ -6,6 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { createOtelTracer } from '../observability';
+import { installTracerFactory } from '../pool/operation-tracer';
 import { installReadRouter } from '../pool/read-routing';
 import { createReplicaRouter } from '../replicas';
 import { ConfigError, LifeguardError } from '../shared/errors';
@@ -17,8 +19,10 @@ import { registerServeCommand } from './serve-command';
 import { registerSizeCommand } from './size-command';
 import { messageOf } from '../shared/message-of';
 
-// As the package entry does: pools the CLI opens with DB_READ_REPLICA_URLS route reads to replicas.
+// As the package entry does: pools the CLI opens with DB_READ_REPLICA_URLS route reads to replicas,
+// and trace when the process has a tracer provider.
 installReadRouter(createReplicaRouter);
+installTracerFactory(createOtelTracer);
 
 const EXIT_CODES_HELP = `
 Exit codes:

@@ -28,6 +28,8 @@ export interface Connection<Raw = unknown> {
   destroyReason: DestroyReason | undefined;
   /** Its turn in the writer lane of an embedded file, while it has one (pool-lane.ts). */
   laneHold: LaneHold | undefined;
+  /** The trace context of the transaction running on it, if traced: its statements' parent (operation-tracer.ts). */
+  traceParent: unknown;
 }
 
 let nextConnectionId = 1;
@@ -52,6 +54,7 @@ export function newConnection<Raw>(raw: Raw, maxLifetimeMs: number, now = Date.n
     leakReported: false,
     destroyReason: undefined,
     laneHold: undefined,
+    traceParent: undefined,
   };
 }
 

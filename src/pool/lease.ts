@@ -9,10 +9,21 @@ export interface AcquireOptions {
 }
 import { invalidTimeout } from './call-timeout';
 
+/** How Pool.runOperation runs one driver call. */
+export interface OperationOptions {
+  timeoutMs?: number;
+  /** false: no statement deadline (a pipelined statement, or a cursor that lives as long as its reader). */
+  deadline?: boolean;
+  /** Its values travel as parameters: its span records the SQL as written, not with literals replaced. */
+  parameterized?: boolean;
+  /** Its span is made by its caller (pool.query, in the caller's context), not here. */
+  untraced?: boolean;
+}
+
 /** What a lease needs from its pool; kept narrow so the lease stays a small per-loan object. */
 export interface LeaseOwner {
   runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number, bounded?: boolean, opts?: AdapterQueryOptions): Promise<QueryResult<R>>;
-  runOperation<T>(conn: Connection, sql: string, run: (raw: unknown) => Promise<T>, opts?: { timeoutMs?: number; deadline?: boolean }): Promise<T>;
+  runOperation<T>(conn: Connection, sql: string, run: (raw: unknown) => Promise<T>, opts?: OperationOptions): Promise<T>;
   releaseConnection(conn: Connection, err?: unknown): void;
   destroyConnection(conn: Connection, reason?: unknown): Promise<void>;
 }
@@ -77,7 +88,7 @@ export class PooledConnection {
    * @internal A driver call on this connection run as a lifeguard operation (Pool.runOperation):
    * how lifeguard/pg sends pg's own query objects (rowMode, types, named statements, cursors).
    */
-  run<T>(sql: string, fn: (raw: unknown) => Promise<T>, opts?: { deadline?: boolean }): Promise<T> {
+  run<T>(sql: string, fn: (raw: unknown) => Promise<T>, opts?: Pick<OperationOptions, 'deadline' | 'parameterized'>): Promise<T> {
     const endedBy = this.endedBy;
     if (endedBy !== undefined) return Promise.reject(new ConnectionReleasedError(this.conn.id, 'query()', endedBy));
     return this.owner.runOperation(this.conn, sql, fn, opts);

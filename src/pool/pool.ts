@@ -25,11 +25,12 @@ import { Connector } from './connector';
 import { Engine } from './engine/generic-pool-engine';
 import { checkHealth, type HealthCheckTarget, type HealthReport } from './health-check';
 import { Keepalive } from './keepalive';
-import { PooledConnection, runOnLease, type AcquireOptions, type LeaseOwner } from './lease';
+import { PooledConnection, runOnLease, type AcquireOptions, type LeaseOwner, type OperationOptions } from './lease';
 import { TrackerList, type MetricsTracker, type Trackable } from './metrics-tracker';
 import type { ObservedPool, PoolSizes } from './observed-pool';
 import { emitIsolated } from './listener-isolation';
 import type { PoolEvents } from './events';
+import { tracerFor, type OperationTracer } from './operation-tracer';
 import { PoolAlarms } from './pool-alarms';
 import { createReadRouter, PrimaryReader, type Reader, type ReadPrimary, type ReadRouter, type RoutedPool } from './read-routing';
 import { PoolRecorder, type PoolStats } from './recorder';
@@ -67,6 +68,8 @@ export class Pool
   /** Released inside a transaction, ROLLBACK under way: neither lent nor idle yet. */
   private readonly rollingBack = new Map<Connection, { work: Promise<void>; hold: LaneHold | undefined }>();
   private readonly alarms: PoolAlarms;
+  /** Spans for queries, acquires and transactions (operation-tracer.ts); undefined with tracing off. */
+  private readonly tracer: OperationTracer | undefined;
   private readonly logger: Logger;
   /** When the pool gives up on a statement the server should have cancelled (0: never); see statement-deadline.ts. */
   private readonly statementDeadlineMs: number;
@@ -98,6 +101,7 @@ export class Pool
     this.alarms = new PoolAlarms(this, this.config, this.recorder, this.logger);
     this.statementDeadlineMs = clientStatementTimeoutMs(this.config.statementTimeoutMs);
     this.adapter = adapterFactoryFor(this.config.scheme)(this.config);
+    this.tracer = tracerFor(this);
     this.lane = this.adapter.writerLaneKey ? new PoolLane(writerLaneFor(this.adapter.writerLaneKey), this.laneHost()) : undefined;
     this.connector = new Connector(this.adapter, {
       poolName: this.name,
@@ -181,6 +185,8 @@ export class Pool
    */
   private async queryNow<R>(sql: string, params: readonly unknown[] | undefined, opts: QueryOptions | undefined): Promise<QueryResult<R>> {
     this.inFlight++;
+    // The span covers the call as its caller sees it, the wait for a connection included.
+    const trace = this.tracer?.query(sql, params !== undefined && params.length > 0, undefined);
     let conn: Connection | undefined;
     let failure: unknown;
     try {
@@ -189,9 +195,13 @@ export class Pool
       if (pipeline !== undefined && opts?.rowMode === undefined) {
         // A caller's own timeout or signal needs a statement it can cancel alone: it runs alone.
         const estimateMs = opts?.timeoutMs === undefined && opts?.signal === undefined ? pipeline.estimate(sql) : undefined;
-        if (estimateMs !== undefined) return await pipeline.run<R>(sql, params, estimateMs);
+        if (estimateMs !== undefined) {
+          trace?.pipelined();
+          return await pipeline.run<R>(sql, params, estimateMs);
+        }
         const taken = this.acquireNow(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
         conn = taken instanceof Promise ? await taken : taken;
+        trace?.acquired(conn);
         return await this.runAlone<R>(pipeline, conn, sql, params, opts?.timeoutMs);
       }
       const timeoutMs = opts?.timeoutMs ?? this.config.acquireTimeoutMs;
@@ -200,20 +210,23 @@ export class Pool
         const taken = this.acquireNow(timeoutMs, opts?.signal);
         conn = taken instanceof Promise ? await taken : taken;
       }
-      return await this.runQuery<R>(conn, sql, params, opts?.timeoutMs, true, opts?.rowMode === undefined ? undefined : { rowMode: opts.rowMode });
+      trace?.acquired(conn);
+      return await this.runQuery<R>(conn, sql, params, opts?.timeoutMs, true, opts?.rowMode === undefined ? undefined : { rowMode: opts.rowMode }, true);
     } catch (err) {
       failure = err;
+      trace?.failed(err);
       throw err;
     } finally {
       if (conn !== undefined) this.releaseConnection(conn, failure);
       this.settledInFlight();
+      trace?.end();
     }
   }
 
   /** A statement run alone on a pipelining pool: its server time teaches the pipeline whether it may share next time. */
   private async runAlone<R>(pipeline: Pipeline, conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number): Promise<QueryResult<R>> {
     const started = performance.now();
-    const result = await this.runQuery<R>(conn, sql, params, timeoutMs);
+    const result = await this.runQuery<R>(conn, sql, params, timeoutMs, true, undefined, true);
     pipeline.learn(sql, performance.now() - started);
     return result;
   }
@@ -237,7 +250,8 @@ export class Pool
         hasSpare: () => this.engine.idle > 0 || this.engine.size < this.config.max,
         waitingForConnection: () => this.engine.pending,
         release: (conn, err) => this.releaseConnection(conn, err),
-        run: (conn, sql, params) => this.runQuery(conn, sql, params, undefined, false),
+        // Only pool.query pipelines, and its span is made in queryNow, in the caller's context.
+        run: (conn, sql, params) => this.runQuery(conn, sql, params, undefined, false, undefined, true),
         mustRetire: (conn) => retirementReason(conn, this.config.maxUses, Date.now()) !== undefined,
         queueFull: (waiting) => this.queueFull(waiting),
         timeoutError: (waitedMs, pending) => this.timeoutError(waitedMs, pending),
@@ -272,11 +286,18 @@ export class Pool
   /** acquire() counted in flight as accepted() counts, without its closure and extra promise. */
   private async acquireLease(opts: AcquireOptions | undefined): Promise<PooledConnection> {
     this.inFlight++;
+    const trace = this.tracer?.acquire();
     try {
       const taken = this.acquireNow(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
-      return new PooledConnection(this, taken instanceof Promise ? await taken : taken);
+      const conn = taken instanceof Promise ? await taken : taken;
+      trace?.acquired(conn);
+      return new PooledConnection(this, conn);
+    } catch (err) {
+      trace?.failed(err);
+      throw err;
     } finally {
       this.settledInFlight();
+      trace?.end();
     }
   }
 
@@ -564,16 +585,34 @@ export class Pool
    * @internal A statement on a borrowed connection. On an embedded file, a lease's statement that
    * may write first takes the writer lane for its connection (pool-lane.ts).
    */
-  runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number, bounded = true, opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
+  runQuery<R>(
+    conn: Connection,
+    sql: string,
+    params: readonly unknown[] | undefined,
+    timeoutMs?: number,
+    bounded = true,
+    opts?: AdapterQueryOptions,
+    /** pool.query's own statement: its span was made by queryNow. */
+    untraced = false,
+  ): Promise<QueryResult<R>> {
     const lane = this.lane;
-    if (lane === undefined || conn.laneHold !== undefined || isReadOnlySql(sql)) return this.runStatement<R>(conn, sql, params, timeoutMs, bounded, opts);
-    return lane.enterFor(conn).then(() => this.runStatement<R>(conn, sql, params, timeoutMs, bounded, opts));
+    if (lane === undefined || conn.laneHold !== undefined || isReadOnlySql(sql)) return this.runStatement<R>(conn, sql, params, timeoutMs, bounded, opts, untraced);
+    return lane.enterFor(conn).then(() => this.runStatement<R>(conn, sql, params, timeoutMs, bounded, opts, untraced));
   }
 
-  private runStatement<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs: number | undefined, bounded: boolean, opts: AdapterQueryOptions | undefined): Promise<QueryResult<R>> {
+  private runStatement<R>(
+    conn: Connection,
+    sql: string,
+    params: readonly unknown[] | undefined,
+    timeoutMs: number | undefined,
+    bounded: boolean,
+    opts: AdapterQueryOptions | undefined,
+    untraced: boolean,
+  ): Promise<QueryResult<R>> {
     // A pipelined statement (bounded false) is bounded per connection instead (the pipeline's
     // watchdog): its answer waits for the statements ahead of it, which the server times out one by one.
-    return this.runOperation(conn, sql, (raw) => this.adapter.query<R>(raw, sql, params, opts), { timeoutMs, deadline: bounded });
+    const parameterized = params !== undefined && params.length > 0;
+    return this.runOperation(conn, sql, (raw) => this.adapter.query<R>(raw, sql, params, opts), { timeoutMs, deadline: bounded, parameterized, untraced });
   }
 
   /**
@@ -582,9 +621,12 @@ export class Pool
    * `deadline: false`: a pipelined statement, or a cursor that lives as long as its reader), a
    * connection the error broke marked broken, and no secret in the error. Every statement runs
    * this way: pool.query, leases, transactions, the pipeline, and lifeguard/pg, which sends pg's
-   * own query objects (types, named statements, cursors) through `run`.
+   * own query objects (types, named statements, cursors) through `run`. Each is a span of its own
+   * (a child of its transaction's, inside one), except pool.query's, whose span queryNow made
+   * (`untraced`); `parameterized` says its values travel as parameters (db.query.text as written).
    */
-  async runOperation<T>(conn: Connection, sql: string, run: (raw: unknown) => Promise<T>, opts?: { timeoutMs?: number; deadline?: boolean }): Promise<T> {
+  async runOperation<T>(conn: Connection, sql: string, run: (raw: unknown) => Promise<T>, opts?: OperationOptions): Promise<T> {
+    const trace = opts?.untraced === true ? undefined : this.tracer?.query(sql, opts?.parameterized === true, conn.traceParent);
     const started = performance.now();
     try {
       const running = run(conn.raw);
@@ -592,8 +634,11 @@ export class Pool
     } catch (err) {
       if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
       // Drivers echo connection strings in some errors; the caller gets the error without secrets.
-      throw redactError(connectionLossError(conn, err), configSecrets(this.config));
+      const redacted = redactError(connectionLossError(conn, err), configSecrets(this.config));
+      trace?.failed(redacted);
+      throw redacted;
     } finally {
+      trace?.end();
       const durationMs = performance.now() - started;
       this.recorder.query.record(durationMs);
       this.trackers.current?.recordOperation(durationMs);
@@ -714,6 +759,7 @@ export class Pool
       releaseConnection: (conn: Connection, err?: unknown) => this.releaseConnection(conn, err),
       lease: (conn: Connection) => new PooledConnection(this, conn, true),
       bounded: <T>(conn: Connection, running: Promise<T>) => this.boundedByStatementTimeout(conn, running),
+      tracer: this.tracer,
     };
   }
 

@@ -3,6 +3,7 @@ import type { Connection } from './connection';
 import { QueryTimeoutError, TransactionOutcomeUnknownError, TransactionRolledBackError } from '../shared/errors';
 import type { PooledConnection } from './lease';
 import { connectionLossError } from './connection-loss';
+import type { OperationTracer, TransactionTrace } from './operation-tracer';
 
 export interface TransactionHost {
   adapter: Adapter<unknown>;
@@ -19,6 +20,8 @@ export interface TransactionHost {
    * Past the bound the connection is marked broken and the promise rejects with QueryTimeoutError.
    */
   bounded<T>(conn: Connection, running: Promise<T>): Promise<T>;
+  /** The pool's tracer, when tracing is on: a span for the transaction, its statements its children. */
+  tracer: OperationTracer | undefined;
 }
 
 type Options = TransactionOptions & { timeoutMs?: number; signal?: AbortSignal };
@@ -37,16 +40,51 @@ const lostBeforeCommit = new WeakSet<object>();
  * applied. A ROLLBACK that fails, or a connection that broke, destroys the connection. On
  * embedded files, write transactions go through the single-writer lane.
  */
-export async function runTransaction<T>(host: TransactionHost, fn: (tx: PooledConnection) => Promise<T>, opts: Options): Promise<T> {
+export function runTransaction<T>(host: TransactionHost, fn: (tx: PooledConnection) => Promise<T>, opts: Options): Promise<T> {
+  const trace = host.tracer?.transaction();
+  return trace === undefined ? withRetries(host, fn, opts, undefined) : traced(trace, host, fn, opts);
+}
+
+async function withRetries<T>(host: TransactionHost, fn: (tx: PooledConnection) => Promise<T>, opts: Options, trace: TransactionTrace | undefined): Promise<T> {
   const retries = Math.max(0, opts.retries ?? 0);
   for (let attempt = 0; ; attempt++) {
     try {
-      return await attemptOnce(host, fn, opts);
+      return await attemptOnce(host, fn, opts, trace);
     } catch (err) {
       if (attempt >= retries || !mayRetry(host, err)) throw err;
+      trace?.retrying(attempt + 1, err);
       await sleep(Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random()));
     }
   }
+}
+
+/** The transaction as one span, run within it; its retries and how it ended are recorded on it. */
+async function traced<T>(trace: TransactionTrace, host: TransactionHost, fn: (tx: PooledConnection) => Promise<T>, opts: Options): Promise<T> {
+  try {
+    const result = await trace.within(() => withRetries(host, fn, opts, trace));
+    trace.outcome('committed');
+    return result;
+  } catch (err) {
+    trace.outcome(err instanceof TransactionOutcomeUnknownError ? 'outcome_unknown' : trace.began ? 'rolled_back' : 'not_started');
+    trace.failed(err);
+    throw err;
+  } finally {
+    trace.end();
+  }
+}
+
+/**
+ * BEGIN, COMMIT and ROLLBACK, bounded, and children of the transaction's span when it has one
+ * (untraced, no closure is made for them).
+ */
+function sent(host: TransactionHost, conn: Connection, trace: TransactionTrace | undefined, operation: 'BEGIN' | 'COMMIT' | 'ROLLBACK', opts?: Options): Promise<void> {
+  if (trace === undefined) return host.bounded(conn, sendNow(host, conn, operation, opts));
+  return trace.statement(operation, () => host.bounded(conn, sendNow(host, conn, operation, opts)));
+}
+
+function sendNow(host: TransactionHost, conn: Connection, operation: 'BEGIN' | 'COMMIT' | 'ROLLBACK', opts: Options | undefined): Promise<void> {
+  if (operation === 'BEGIN') return host.adapter.begin(conn.raw, opts ?? {});
+  return operation === 'COMMIT' ? host.adapter.commit(conn.raw) : host.adapter.rollback(conn.raw);
 }
 
 function mayRetry(host: TransactionHost, err: unknown): boolean {
@@ -54,30 +92,36 @@ function mayRetry(host: TransactionHost, err: unknown): boolean {
   return lostBeforeCommit.has(err) || host.adapter.isRetryable?.(err) === true;
 }
 
-async function attemptOnce<T>(host: TransactionHost, fn: (tx: PooledConnection) => Promise<T>, opts: Options): Promise<T> {
+async function attemptOnce<T>(host: TransactionHost, fn: (tx: PooledConnection) => Promise<T>, opts: Options, trace: TransactionTrace | undefined): Promise<T> {
   const conn = await host.acquireConnection(opts.timeoutMs ?? host.acquireTimeoutMs, opts.signal, !opts.readOnly);
+  if (trace !== undefined) {
+    trace.acquired(conn);
+    // Its statements' parent even without a context manager to carry the transaction's span.
+    conn.traceParent = trace.context;
+  }
   let failure: unknown;
   try {
-    const result = await beforeCommit(host, conn, fn, opts);
-    await commit(host, conn);
+    const result = await beforeCommit(host, conn, fn, opts, trace);
+    await commit(host, conn, trace);
     return result;
   } catch (err) {
     failure = err;
     throw err;
   } finally {
+    conn.traceParent = undefined;
     // Leaves the writer lane too, once nothing of this transaction can still write.
     host.releaseConnection(conn, failure);
   }
 }
 
 /** BEGIN and the caller's function; on failure, ROLLBACK (or give the connection up). */
-async function beforeCommit<T>(host: TransactionHost, conn: Connection, fn: (tx: PooledConnection) => Promise<T>, opts: Options): Promise<T> {
+async function beforeCommit<T>(host: TransactionHost, conn: Connection, fn: (tx: PooledConnection) => Promise<T>, opts: Options, trace: TransactionTrace | undefined): Promise<T> {
   try {
-    await begin(host, conn, opts);
+    await begin(host, conn, opts, trace);
     return await runBody(host, conn, (tx) => host.inLaneScope(conn, () => fn(tx)));
   } catch (err) {
     if (conn.broken === undefined && host.adapter.isBroken(conn.raw, err)) conn.broken = err;
-    await rollbackOrBreak(host, conn);
+    await rollbackOrBreak(host, conn, trace);
     // A timeout says the database is slow, not gone: retrying would pile more work on it.
     // One fn destroyed on purpose is not a lost connection either.
     if (conn.broken !== undefined && !(err instanceof QueryTimeoutError) && !(err instanceof TransactionRolledBackError) && typeof err === 'object' && err !== null) lostBeforeCommit.add(err);
@@ -85,9 +129,9 @@ async function beforeCommit<T>(host: TransactionHost, conn: Connection, fn: (tx:
   }
 }
 
-async function begin(host: TransactionHost, conn: Connection, opts: Options): Promise<void> {
+async function begin(host: TransactionHost, conn: Connection, opts: Options, trace: TransactionTrace | undefined): Promise<void> {
   try {
-    await host.bounded(conn, host.adapter.begin(conn.raw, opts));
+    await sent(host, conn, trace, 'BEGIN', opts);
   } catch (err) {
     if (conn.broken === undefined && host.adapter.isBroken(conn.raw, err)) conn.broken = err;
     throw connectionLossError(conn, err);
@@ -114,9 +158,9 @@ async function runBody<T>(host: TransactionHost, conn: Connection, fn: (tx: Pool
   return result;
 }
 
-async function commit(host: TransactionHost, conn: Connection): Promise<void> {
+async function commit(host: TransactionHost, conn: Connection, trace: TransactionTrace | undefined): Promise<void> {
   try {
-    await host.bounded(conn, host.adapter.commit(conn.raw));
+    await sent(host, conn, trace, 'COMMIT');
   } catch (err) {
     if (conn.broken !== undefined || host.adapter.isBroken(conn.raw, err)) {
       conn.broken ??= err;
@@ -126,17 +170,17 @@ async function commit(host: TransactionHost, conn: Connection): Promise<void> {
     }
     // The server answered COMMIT with an error: it rolled back, so the outcome is known and a
     // serialization failure raised at COMMIT may be retried. Make sure nothing is left open.
-    await rollbackOrBreak(host, conn);
+    await rollbackOrBreak(host, conn, trace);
     throw err;
   }
 }
 
-async function rollbackOrBreak(host: TransactionHost, conn: Connection): Promise<void> {
+async function rollbackOrBreak(host: TransactionHost, conn: Connection, trace: TransactionTrace | undefined): Promise<void> {
   // A broken connection is destroyed, and the server rolls back when its session ends; sending
   // ROLLBACK down a dead (or silent) socket would only wait.
   if (conn.broken !== undefined) return;
   try {
-    await host.bounded(conn, host.adapter.rollback(conn.raw));
+    await sent(host, conn, trace, 'ROLLBACK');
   } catch (err) {
     // A connection whose ROLLBACK failed may still hold the transaction: never reuse it.
     conn.broken ??= err;
