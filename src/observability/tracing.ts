@@ -28,6 +28,8 @@ type Api = typeof OtelApi;
 export const TRACER_NAME = 'lifeguard';
 
 let loaded: Api | null | undefined;
+/** Marks a transaction's context (and every context made inside it) with the transaction's span. */
+let transactionKey: symbol | undefined;
 
 /** @opentelemetry/api once per process; null when it is not installed (then nothing is traced). */
 function otelApi(): Api | undefined {
@@ -40,6 +42,11 @@ function otelApi(): Api | undefined {
     }
   }
   return loaded ?? undefined;
+}
+
+function txKey(api: Api): symbol {
+  transactionKey ??= api.createContextKey('lifeguard.transaction');
+  return transactionKey;
 }
 
 /** The OpenTelemetry tracer of one pool; undefined when @opentelemetry/api is not installed. */
@@ -119,14 +126,17 @@ class OtelTracer implements OperationTracer {
   }
 
   /**
-   * A statement inside a transaction is its child. With a context manager the active context
-   * already says so (the transaction runs within its span) and may say more (a span the caller
-   * opened inside it); without one, the transaction's own context, kept on the connection, is used.
+   * A statement on a transaction's connection is the transaction's child. The active context is
+   * used instead only when it lies inside that same transaction (it carries the transaction's
+   * mark), where it may say more: a span the caller opened inside it. Without a context manager,
+   * or when the statement is sent from outside the transaction's function (a data layer holding
+   * the transaction open, as Kysely does), the transaction's own context, kept on the connection, is.
    */
   private parentContext(parent: unknown): Context {
     const active = this.api.context.active();
-    if (parent === undefined || this.api.trace.getSpan(active) !== undefined) return active;
-    return parent as Context;
+    if (parent === undefined) return active;
+    const key = txKey(this.api);
+    return active.getValue(key) === (parent as Context).getValue(key) ? active : (parent as Context);
   }
 }
 
@@ -176,7 +186,7 @@ class TransactionSpanTrace extends SpanTrace implements TransactionTrace {
     private readonly base: Attributes,
   ) {
     super(span, api, pool);
-    this.context = api.trace.setSpan(api.context.active(), span);
+    this.context = api.trace.setSpan(api.context.active(), span).setValue(txKey(api), span);
   }
 
   within<T>(fn: () => T): T {

@@ -3,7 +3,7 @@
  * the database span conventions' attributes, no parameter value or password anywhere, failures
  * marked, and transactions with their statements, retries and outcomes.
  */
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { createPool, silentLogger, TransactionOutcomeUnknownError, type Pool } from '../../src';
 import type { PoolOptions } from '../../src/config/types';
@@ -176,6 +176,22 @@ describePostgres('tracing on PostgreSQL with the OpenTelemetry SDK', () => {
       expect(children.map((s) => s.name)).toEqual(['BEGIN', 'INSERT i17a_trace_orders', 'SELECT i17a_trace_orders', 'COMMIT']);
       expect(children.map((s) => s.attributes['db.operation.name'])).toEqual(['BEGIN', undefined, undefined, 'COMMIT']);
       expect(children.every((s) => s.kind === SpanKind.CLIENT)).toBe(true);
+    });
+
+    it('nests a statement under a span the caller opened inside the transaction, itself the transaction’s child', async () => {
+      const p = pool();
+      await p.transaction((tx) =>
+        trace.getTracer('test').startActiveSpan('price lookup', async (inner) => {
+          await tx.query('SELECT 1');
+          inner.end();
+        }),
+      );
+      const spans = await finishedSpans(tracing);
+      const txSpan = spans.find((s) => s.name === 'lifeguard.transaction' && s.attributes['db.client.connection.pool.name'] === p.name) as ReadableSpan;
+      const inner = spans.find((s) => s.name === 'price lookup' && parentOf(s) === txSpan.spanContext().spanId) as ReadableSpan;
+      expect(inner).toBeDefined();
+      const select = (await spansOf(p)).find((s) => s.name === 'SELECT');
+      expect(parentOf(select as ReadableSpan)).toBe(inner.spanContext().spanId);
     });
 
     it('records a rollback: outcome rolled_back, a ROLLBACK child, and the error on the transaction span', async () => {
