@@ -124,7 +124,16 @@ export class Pool
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
     if (opts?.readOnly && this.replicas) return this.readView.query<R>(sql, params, opts);
     if (this.closing) return Promise.reject(new PoolClosedError(this.name));
+    // A caller's own timeout or signal needs a statement it can cancel alone: it runs alone.
+    const estimateMs = this.pipeline !== undefined && opts?.timeoutMs === undefined && opts?.signal === undefined ? this.pipeline.estimate(sql) : undefined;
+    if (estimateMs !== undefined) return this.runPipelined<R>(sql, params, estimateMs);
     return this.queryNow<R>(sql, params, opts);
+  }
+
+  /** Counted in flight like queryNow, without its async frame: the pipeline reports each call settled (PipelineHost.settled). */
+  private runPipelined<R>(sql: string, params: readonly unknown[] | undefined, estimateMs: number): Promise<QueryResult<R>> {
+    this.inFlight++;
+    return (this.pipeline as Pipeline).run<R>(sql, params, estimateMs);
   }
 
   /**
@@ -140,9 +149,6 @@ export class Pool
     try {
       const { pipeline } = this;
       if (pipeline !== undefined) {
-        // A caller's own timeout or signal needs a statement it can cancel alone: it runs alone.
-        const estimateMs = opts?.timeoutMs === undefined && opts?.signal === undefined ? pipeline.estimate(sql) : undefined;
-        if (estimateMs !== undefined) return await pipeline.run<R>(sql, params, estimateMs);
         const taken = this.acquireNow(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
         conn = taken instanceof Promise ? await taken : taken;
         return await this.runAlone<R>(pipeline, conn, sql, params, opts?.timeoutMs);
@@ -171,8 +177,8 @@ export class Pool
 
   /** @internal A read routed here as a replica: pipelined (and counted in flight) when the pipeline takes it; undefined when it runs alone. */
   pipelined<R>(sql: string, params: readonly unknown[] | undefined): Promise<QueryResult<R>> | undefined {
-    if (this.closing || this.pipeline?.estimate(sql) === undefined) return undefined;
-    return this.queryNow<R>(sql, params, undefined);
+    const estimateMs = this.closing ? undefined : this.pipeline?.estimate(sql);
+    return estimateMs === undefined ? undefined : this.runPipelined<R>(sql, params, estimateMs);
   }
 
   /** @internal */
@@ -188,7 +194,9 @@ export class Pool
         hasSpare: () => this.engine.idle > 0 || this.engine.size < this.config.max,
         waitingForConnection: () => this.engine.pending,
         release: (conn, err) => this.releaseConnection(conn, err),
-        run: (conn, sql, params) => this.runQuery(conn, sql, params, undefined, false),
+        statementFinished: (conn, sql, durationMs) => this.statementFinished(conn, sql, durationMs),
+        statementFailed: (conn, err) => this.statementFailed(conn, err),
+        settled: () => this.settledInFlight(),
         mustRetire: (conn) => retirementReason(conn, this.config.maxUses, Date.now()) !== undefined,
         queueFull: (waiting) => this.queueFull(waiting),
         timeoutError: (waitedMs, pending) => this.timeoutError(waitedMs, pending),
@@ -456,23 +464,28 @@ export class Pool
   }
 
   /** @internal */
-  async runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number, bounded = true): Promise<QueryResult<R>> {
+  async runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number): Promise<QueryResult<R>> {
     const started = performance.now();
     try {
-      const running = this.adapter.query<R>(conn.raw, sql, params);
-      // A pipelined statement is bounded per connection instead (the pipeline's watchdog): its
-      // answer waits for the statements ahead of it, which the server times out one by one.
-      return await (bounded ? this.boundedByStatementTimeout(conn, running, timeoutMs) : running);
+      return await this.boundedByStatementTimeout(conn, this.adapter.query<R>(conn.raw, sql, params), timeoutMs);
     } catch (err) {
-      if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
-      // Drivers echo connection strings in some errors; the caller gets the error without secrets.
-      throw redactError(err, configSecrets(this.config));
+      throw this.statementFailed(conn, err);
     } finally {
-      const durationMs = performance.now() - started;
-      this.recorder.query.record(durationMs);
-      this.trackers.current?.recordOperation(durationMs);
-      this.alarms.queryFinished(conn, sql, durationMs);
+      this.statementFinished(conn, sql, performance.now() - started);
     }
+  }
+
+  /** Marks the connection broken when the error broke it; returns the error without secrets (drivers echo connection strings). */
+  private statementFailed(conn: Connection, err: unknown): unknown {
+    if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
+    return redactError(err, configSecrets(this.config));
+  }
+
+  /** Every statement's duration: the recorder, the metrics trackers and the slow-query alarm. */
+  private statementFinished(conn: Connection, sql: string, durationMs: number): void {
+    this.recorder.query.record(durationMs);
+    this.trackers.current?.recordOperation(durationMs);
+    this.alarms.queryFinished(conn, sql, durationMs);
   }
 
   /** A statement bounded by the caller's timeoutMs, else by statementTimeoutMs plus its grace (see statement-deadline.ts). */
