@@ -1,7 +1,11 @@
 import * as path from 'node:path';
-import type { Client, Config as LibsqlConfig, InStatement, InValue, ResultSet, Transaction } from '@libsql/client';
-import type { Adapter, AdapterFactory, QueryResult, TransactionOptions } from './contract';
+import type { Client, Config as LibsqlConfig, InStatement, InValue, ResultSet } from '@libsql/client';
+import type { Adapter, AdapterFactory, AdapterQueryOptions, QueryResult, TransactionOptions } from './contract';
+import type { LibsqlConnection } from './libsql-connection';
+import { beginOn, commitOn, rollbackOn, runTransactionSql, settleEndedTransaction } from './libsql-transactions';
 import { loadDriver } from './load-driver';
+import { ConfigError } from '../src/shared/errors';
+import { transactionControl } from './transaction-control';
 
 /**
  * libsql, the primary adapter: embedded files (`file:`, `:memory:`) and remote sqld/Turso
@@ -11,13 +15,7 @@ import { loadDriver } from './load-driver';
  * SQLite connection on an embedded file. A transaction uses `client.transaction()`: on a local
  * file `execute('BEGIN')` does not hold across calls (DRIVER-NOTES.md).
  */
-export interface LibsqlConnection {
-  readonly client: Client;
-  /** The open transaction, if any; queries go through it while it is open. */
-  tx: Transaction | undefined;
-  /** Set when a BEGIN failed: the client is unusable for transactions from then on (see begin). */
-  beginFailed?: unknown;
-}
+export type { LibsqlConnection };
 
 type LibsqlModule = { createClient(config: LibsqlConfig): Client };
 
@@ -87,6 +85,7 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
   // Loaded when the first pool for a libsql URL is created, so a missing driver fails createPool()
   // at once, naming the package, instead of surfacing later as connection timeouts.
   const driver = loadDriver<LibsqlModule>('@libsql/client', config.scheme);
+  const intMode = libsqlIntMode(config.adapterOptions);
 
   const adapter: Adapter<LibsqlConnection> = {
     name: 'libsql',
@@ -99,7 +98,7 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
         url: target.driverUrl,
         authToken: config.authToken?.reveal(),
         concurrency: 1,
-        intMode: 'number',
+        intMode,
       });
       try {
         if (target.embedded && !target.inMemory) {
@@ -122,47 +121,22 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
       await (conn.tx ?? conn.client).execute('SELECT 1');
     },
 
-    async query<R>(conn: LibsqlConnection, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-      const statement: InStatement = params && params.length > 0 ? { sql, args: params as InValue[] } : sql;
-      const result = await (conn.tx ?? conn.client).execute(statement);
-      return normalise<R>(result);
+    async query<R>(conn: LibsqlConnection, sql: string, params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
+      const statement: InStatement = hasParams(params) ? { sql, args: params as InValue[] | Record<string, InValue> } : sql;
+      const control = transactionControl(sql);
+      if (control !== undefined && (await runTransactionSql(conn, control, statement))) return { rows: [], rowCount: 0, columns: [] };
+      try {
+        return normalise<R>(await (conn.tx ?? conn.client).execute(statement), opts?.rowMode === 'array');
+      } finally {
+        settleEndedTransaction(conn);
+      }
     },
 
     async begin(conn, opts: TransactionOptions) {
-      if (conn.tx) throw new Error('libsql connection already has an open transaction');
-      try {
-        conn.tx = await conn.client.transaction(opts.readOnly ? 'read' : 'write');
-      } catch (err) {
-        // @libsql/client 0.18 on a file: after a BEGIN that failed (SQLITE_BUSY from a writer in
-        // another process), every later COMMIT on that client fails with "SQLITE_BUSY: cannot
-        // commit transaction - SQL statements in progress". The client is retired; a retry gets a
-        // fresh one (test/faults/transactions-mysql-sqlite.test.ts).
-        conn.beginFailed = err;
-        throw err;
-      }
+      await beginOn(conn, opts.readOnly ? 'read' : 'write');
     },
-
-    async commit(conn) {
-      const tx = conn.tx;
-      conn.tx = undefined;
-      if (!tx) throw new Error('commit without an open transaction');
-      try {
-        await tx.commit();
-      } finally {
-        tx.close();
-      }
-    },
-
-    async rollback(conn) {
-      const tx = conn.tx;
-      conn.tx = undefined;
-      if (!tx) return;
-      try {
-        await tx.rollback();
-      } finally {
-        tx.close();
-      }
-    },
+    commit: commitOn,
+    rollback: rollbackOn,
 
     async close(conn) {
       try {
@@ -172,6 +146,11 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
       }
       conn.tx = undefined;
       if (!conn.client.closed) conn.client.close();
+    },
+
+    brokenBy(conn) {
+      if (conn.client.closed) return new Error('libsql client is closed');
+      return conn.beginFailed;
     },
 
     isBroken(conn, err) {
@@ -192,9 +171,16 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
   return adapter as Adapter<unknown>;
 };
 
-function normalise<R>(result: ResultSet): QueryResult<R> {
+/** Positional parameters (a non-empty array) or named ones (an object). */
+function hasParams(params: unknown): boolean {
+  if (Array.isArray(params)) return params.length > 0;
+  return typeof params === 'object' && params !== null;
+}
+
+function normalise<R>(result: ResultSet, asArrays: boolean): QueryResult<R> {
   const isRead = result.columns.length > 0;
   const rows = result.rows.map((row) => {
+    if (asArrays) return Array.from(row as ArrayLike<unknown>) as R;
     const out: Record<string, unknown> = {};
     for (let i = 0; i < result.columns.length; i++) out[result.columns[i]] = row[i];
     return out as R;
@@ -203,7 +189,20 @@ function normalise<R>(result: ResultSet): QueryResult<R> {
     rows,
     rowCount: isRead ? rows.length : result.rowsAffected,
     columns: result.columns,
+    columnTypes: result.columnTypes,
   };
   if (!isRead && result.lastInsertRowid !== undefined) normalised.lastInsertId = result.lastInsertRowid;
   return normalised;
+}
+
+/**
+ * How integers come back: adapterOptions.intMode ('number', 'bigint' or 'string', as @libsql/client
+ * names them), or safeIntegers: true for 'bigint' (the better-sqlite3 adapter's option). 'number'
+ * by default, where an integer beyond 2^53 fails its row with a RangeError.
+ */
+export function libsqlIntMode(options: Record<string, unknown>): 'number' | 'bigint' | 'string' {
+  const { intMode, safeIntegers } = options;
+  if (intMode === undefined) return safeIntegers === true ? 'bigint' : 'number';
+  if (intMode === 'number' || intMode === 'bigint' || intMode === 'string') return intMode;
+  throw new ConfigError('adapterOptions.intMode', `adapterOptions.intMode=${JSON.stringify(intMode)} is not one of 'number', 'bigint', 'string'.`);
 }

@@ -21,7 +21,7 @@ export { getPool, closeAllPools, registeredPools } from './process/pool-registry
 export { installShutdownHooks } from './process/shutdown';
 export type { ShutdownOptions } from './process/shutdown';
 export { registerAdapter } from '../adapters/scheme-registry';
-export type { Adapter, AdapterFactory, QueryResult, TransactionOptions, ServerInfo, PipelineSupport } from '../adapters/contract';
+export type { Adapter, AdapterFactory, AdapterQueryOptions, QueryResult, TransactionOptions, ServerInfo, PipelineSupport } from '../adapters/contract';
 export { PooledConnection } from './pool/lease';
 export type { PoolEvents, PoolEventName } from './pool/events';
 export type { PoolStats, PoolCounters, PipelineStats } from './pool/recorder';
@@ -44,8 +44,9 @@ export {
   TransactionRolledBackError,
   PackageMissingError,
   ConnectionLostError,
+  WriterLaneDeadlockError,
 } from './shared/errors';
-export type { LifeguardErrorCode } from './shared/errors';
+export type { LifeguardErrorCode, WriterLaneHolder } from './shared/errors';
 export { silentLogger } from './shared/logger';
 export { recommendPoolSize, fleetBudget, fleetWarning, DEFAULT_POOL_MAX, DEFAULT_HEADROOM } from './sizing/sizing';
 export type { SizingInput, SizingAdvice, FleetBudget, FleetBudgetInput } from './sizing/sizing';

@@ -156,6 +156,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     doc: 'How often idle and expired connections are reaped and leaks looked for (0: never).',
   },
   {
+    key: 'keepaliveMs',
+    env: [ms('DB_KEEPALIVE_MS')],
+    urlParams: [ms('keepaliveMs')],
+    kind: 'ms',
+    doc: 'Idle connections unused this long are checked in the background, one at a time, and replaced if dead, so a NAT or load balancer that drops quiet connections is found before a caller is (0: off).',
+  },
+  {
     key: 'statementTimeoutMs',
     env: [ms('DB_STATEMENT_TIMEOUT_MS')],
     urlParams: [ms('statementTimeoutMs')],

@@ -22,6 +22,7 @@ export const DEFAULTS: Tunables = {
   utilizationCritical: 0.95,
   tracing: true,
   evictionIntervalMs: 1000,
+  keepaliveMs: 0,
   statementTimeoutMs: 0,
   // Measured (docs/performance.md): 16 statements in flight per connection reach the CPU cost per
   // query of an unbounded pipeline (4 cost ~1.5x more), and bound head-of-line waits.
@@ -37,13 +38,15 @@ export const DEFAULTS: Tunables = {
  * Per environment. Development and test keep pools small and idle connections short (laptops,
  * parallel test workers) and turn leak detection on; staging and production keep two connections
  * warm, fail acquires after 5 s rather than hang a request, and recycle connections every 30 min.
- * Leak detection costs a stack capture per acquire, so production leaves it off.
+ * Leak detection costs a stack capture per acquire, so production leaves it off. Staging and
+ * production also check idle connections every 30 s (keepaliveMs): their networks have NATs, load
+ * balancers and firewalls that forget a quiet connection, which a laptop's loopback does not.
  */
 export const PROFILES: Record<Profile, Partial<Tunables>> = {
   development: { min: 0, max: 5, idleTimeoutMs: 10_000, leakDetectionMs: 10_000, slowQueryMs: 500 },
   test: { min: 0, max: 5, acquireTimeoutMs: 5000, idleTimeoutMs: 1000, maxLifetimeMs: 0, leakDetectionMs: 5000, evictionIntervalMs: 500 },
-  staging: { min: 2, max: 10, acquireTimeoutMs: 5000, connectTimeoutMs: 5000, idleTimeoutMs: 60_000, leakDetectionMs: 30_000 },
-  production: { min: 2, max: 10, acquireTimeoutMs: 5000, connectTimeoutMs: 5000, idleTimeoutMs: 60_000 },
+  staging: { min: 2, max: 10, acquireTimeoutMs: 5000, connectTimeoutMs: 5000, idleTimeoutMs: 60_000, leakDetectionMs: 30_000, keepaliveMs: 30_000 },
+  production: { min: 2, max: 10, acquireTimeoutMs: 5000, connectTimeoutMs: 5000, idleTimeoutMs: 60_000, keepaliveMs: 30_000 },
 };
 
 /**

@@ -31,6 +31,7 @@ export interface PoolSettings {
   utilizationCritical: number;
   tracing: boolean;
   evictionIntervalMs: number;
+  keepaliveMs: number;
   statementTimeoutMs: number;
   pipelineDepth: number;
   pipelineMaxStatementMs: number;

@@ -10,7 +10,7 @@ export interface CounterFeed {
   read(counters: PoolCounters): Array<[labelValue: string, value: number]>;
 }
 
-const DESTROY_REASONS: readonly DestroyReason[] = ['idle', 'lifetime', 'maxUses', 'broken', 'validation', 'drain', 'transaction'];
+const DESTROY_REASONS: readonly DestroyReason[] = ['idle', 'lifetime', 'maxUses', 'broken', 'validation', 'keepalive', 'drain', 'transaction'];
 
 const single = (name: string, help: string, read: (c: PoolCounters) => number): CounterFeed => ({
   name,
@@ -28,7 +28,7 @@ export const COUNTER_FEEDS: readonly CounterFeed[] = [
   single(PROMETHEUS.slowConnects, 'Connections whose opening took slowConnectMs or longer.', (c) => c.slowConnects),
   {
     name: PROMETHEUS.destroyed,
-    help: 'Connections closed, by reason: idle, lifetime, maxUses, broken, validation, drain, transaction.',
+    help: 'Connections closed, by reason: idle, lifetime, maxUses, broken, validation, keepalive, drain, transaction.',
     labelName: 'reason',
     read: (c) => DESTROY_REASONS.map((reason) => [reason, c.destroyed[reason]]),
   },

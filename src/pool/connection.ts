@@ -1,3 +1,5 @@
+import type { LaneHold } from './writer-lane';
+
 /**
  * The pool's record of one open connection: the driver's raw object plus what the policies need
  * (age, uses, last use, whether it broke). One record lives as long as the connection does;
@@ -14,6 +16,8 @@ export interface Connection<Raw = unknown> {
   lastUsedAt: number;
   /** Date.now() when the current loan began; 0 when idle. */
   borrowedAt: number;
+  /** Counts loans: a lease belongs to the loan it was made in, and is dead once this moves on. */
+  loan: number;
   /** The error that broke it; a broken connection is destroyed, never handed out again. */
   broken: unknown;
   /** Stack of the code holding it, captured only when leak detection is on. */
@@ -22,6 +26,8 @@ export interface Connection<Raw = unknown> {
   leakReported: boolean;
   /** Why it is being destroyed; read by the destroy hook, which generic-pool calls with the object only. */
   destroyReason: DestroyReason | undefined;
+  /** Its turn in the writer lane of an embedded file, while it has one (pool-lane.ts). */
+  laneHold: LaneHold | undefined;
 }
 
 let nextConnectionId = 1;
@@ -40,14 +46,16 @@ export function newConnection<Raw>(raw: Raw, maxLifetimeMs: number, now = Date.n
     uses: 0,
     lastUsedAt: now,
     borrowedAt: 0,
+    loan: 0,
     broken: undefined,
     acquiredBy: undefined,
     leakReported: false,
     destroyReason: undefined,
+    laneHold: undefined,
   };
 }
 
-export type DestroyReason = 'idle' | 'lifetime' | 'maxUses' | 'broken' | 'validation' | 'drain' | 'transaction';
+export type DestroyReason = 'idle' | 'lifetime' | 'maxUses' | 'broken' | 'validation' | 'keepalive' | 'drain' | 'transaction';
 
 /** Why a connection must not be reused, or undefined when it may be. */
 export function retirementReason(conn: Connection, maxUses: number, now: number): DestroyReason | undefined {

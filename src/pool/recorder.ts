@@ -81,7 +81,7 @@ export interface ReadRoutingStats {
 export class PoolRecorder {
   readonly counters: PoolCounters = {
     created: 0,
-    destroyed: { idle: 0, lifetime: 0, maxUses: 0, broken: 0, validation: 0, drain: 0, transaction: 0 },
+    destroyed: { idle: 0, lifetime: 0, maxUses: 0, broken: 0, validation: 0, keepalive: 0, drain: 0, transaction: 0 },
     acquires: 0,
     acquireTimeouts: 0,
     createErrors: 0,

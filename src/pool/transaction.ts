@@ -1,13 +1,16 @@
 import type { Adapter, TransactionOptions } from '../../adapters/contract';
 import type { Connection } from './connection';
-import { QueryTimeoutError, TransactionOutcomeUnknownError } from '../shared/errors';
+import { QueryTimeoutError, TransactionOutcomeUnknownError, TransactionRolledBackError } from '../shared/errors';
 import type { PooledConnection } from './lease';
+import { connectionLossError } from './connection-loss';
 
 export interface TransactionHost {
   adapter: Adapter<unknown>;
   acquireTimeoutMs: number;
-  enterLane: ((opts: { timeoutMs?: number; signal?: AbortSignal }) => Promise<() => void>) | undefined;
-  acquireConnection(timeoutMs: number, signal?: AbortSignal): Promise<Connection>;
+  /** A write transaction's connection comes with the writer lane of an embedded file, held to its release. */
+  acquireConnection(timeoutMs: number, signal: AbortSignal | undefined, write: boolean): Promise<Connection>;
+  /** Runs fn in the connection's lane scope, so a write fn sends through the pool fails at once (lane-scope.ts). */
+  inLaneScope<T>(conn: Connection, fn: () => Promise<T>): Promise<T>;
   releaseConnection(conn: Connection, err?: unknown): void;
   lease(conn: Connection): PooledConnection;
   /**
@@ -52,37 +55,63 @@ function mayRetry(host: TransactionHost, err: unknown): boolean {
 }
 
 async function attemptOnce<T>(host: TransactionHost, fn: (tx: PooledConnection) => Promise<T>, opts: Options): Promise<T> {
-  const leave = host.enterLane && !opts.readOnly ? await host.enterLane(opts) : undefined;
+  const conn = await host.acquireConnection(opts.timeoutMs ?? host.acquireTimeoutMs, opts.signal, !opts.readOnly);
+  let failure: unknown;
   try {
-    const conn = await host.acquireConnection(opts.timeoutMs ?? host.acquireTimeoutMs, opts.signal);
-    let failure: unknown;
-    try {
-      const result = await beforeCommit(host, conn, fn, opts);
-      await commit(host, conn);
-      return result;
-    } catch (err) {
-      failure = err;
-      throw err;
-    } finally {
-      host.releaseConnection(conn, failure);
-    }
+    const result = await beforeCommit(host, conn, fn, opts);
+    await commit(host, conn);
+    return result;
+  } catch (err) {
+    failure = err;
+    throw err;
   } finally {
-    leave?.();
+    // Leaves the writer lane too, once nothing of this transaction can still write.
+    host.releaseConnection(conn, failure);
   }
 }
 
 /** BEGIN and the caller's function; on failure, ROLLBACK (or give the connection up). */
 async function beforeCommit<T>(host: TransactionHost, conn: Connection, fn: (tx: PooledConnection) => Promise<T>, opts: Options): Promise<T> {
   try {
-    await host.bounded(conn, host.adapter.begin(conn.raw, opts));
-    return await fn(host.lease(conn));
+    await begin(host, conn, opts);
+    return await runBody(host, conn, (tx) => host.inLaneScope(conn, () => fn(tx)));
   } catch (err) {
     if (conn.broken === undefined && host.adapter.isBroken(conn.raw, err)) conn.broken = err;
     await rollbackOrBreak(host, conn);
     // A timeout says the database is slow, not gone: retrying would pile more work on it.
-    if (conn.broken !== undefined && !(err instanceof QueryTimeoutError) && typeof err === 'object' && err !== null) lostBeforeCommit.add(err);
+    // One fn destroyed on purpose is not a lost connection either.
+    if (conn.broken !== undefined && !(err instanceof QueryTimeoutError) && !(err instanceof TransactionRolledBackError) && typeof err === 'object' && err !== null) lostBeforeCommit.add(err);
     throw err;
   }
+}
+
+async function begin(host: TransactionHost, conn: Connection, opts: Options): Promise<void> {
+  try {
+    await host.bounded(conn, host.adapter.begin(conn.raw, opts));
+  } catch (err) {
+    if (conn.broken === undefined && host.adapter.isBroken(conn.raw, err)) conn.broken = err;
+    throw connectionLossError(conn, err);
+  }
+}
+
+/**
+ * The caller's function on a lease that dies the moment fn settles: a query fn forgot to await
+ * must fail with CONNECTION_RELEASED, not run after COMMIT in autocommit, or inside the next
+ * transaction on the same connection. A lease fn destroyed means nothing can be committed: the
+ * server rolls back when the session ends, and the caller is told so.
+ */
+async function runBody<T>(host: TransactionHost, conn: Connection, fn: (tx: PooledConnection) => Promise<T>): Promise<T> {
+  const lease = host.lease(conn);
+  let result: T;
+  try {
+    result = await fn(lease);
+  } finally {
+    lease.endLoan('its transaction ended');
+  }
+  if (lease.endedHow === 'destroy()') {
+    throw new TransactionRolledBackError('the transaction function destroyed its connection, so COMMIT was never sent and the server rolled back.', true);
+  }
+  return result;
 }
 
 async function commit(host: TransactionHost, conn: Connection): Promise<void> {

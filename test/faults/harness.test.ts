@@ -61,6 +61,27 @@ describePostgres('fault harness on PostgreSQL', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(190); // 100 ms each way
   });
 
+  it('dropIdleAfter() forgets a quiet connection silently, like a NAT, and keeps a busy one', async () => {
+    const quiet = await connected(proxy.urlFor(POSTGRES_URL));
+    const busy = await connected(proxy.urlFor(POSTGRES_URL));
+    clients.push(quiet, busy);
+    proxy.dropIdleAfter(300);
+    for (let i = 0; i < 10; i++) {
+      await busy.query('SELECT 1');
+      await sleep(60);
+    }
+    expect(proxy.forgottenCount).toBe(1);
+    // From here on the busy one must not be forgotten for being quiet while the quiet one is tried.
+    proxy.dropIdleAfter(undefined);
+    const closed = new Promise<string>((resolve) => quiet.once('end', () => resolve('ended')));
+    const outcome = await Promise.race([quiet.query('SELECT 1').then(() => 'answered', () => 'failed'), closed, sleep(500).then(() => 'silent')]);
+    expect(outcome).toBe('silent');
+    expect((await busy.query('SELECT 2 AS two')).rows[0].two).toBe(2);
+    expect(proxy.forgetAll()).toBe(1);
+    const busyOutcome = await Promise.race([busy.query('SELECT 1').then(() => 'answered', () => 'failed'), sleep(300).then(() => 'silent')]);
+    expect(busyOutcome).toBe('silent');
+  });
+
   it('the backend killer terminates only the backends with its application_name', async () => {
     const name = uniqueName('harness_kill');
     const mine = await connected(POSTGRES_URL, name);

@@ -7,6 +7,10 @@ export interface FakeRaw {
   inTx: boolean;
   broken: boolean;
   idleErrorListener?: (err: unknown) => void;
+  /** Statements under way on this connection; they fail when it is closed or killed (with abortInFlightOnClose). */
+  running?: Set<(err: Error) => void>;
+  /** Statements this connection was asked to run, in total. */
+  queries?: number;
 }
 
 /**
@@ -28,10 +32,20 @@ export class FakeDatabase {
   ignoreAbort = false;
   /** Connection ids whose validation fails. */
   readonly failValidation = new Set<number>();
+  /** Connection ids whose validation never answers (a path a NAT forgot). */
+  readonly hangValidation = new Set<number>();
+  /** Every validation takes this long. */
+  validateDelayMs = 0;
+  /** Validations running right now, the most seen at once, and which connection each was for. */
+  validatingNow = 0;
+  maxValidatingAtOnce = 0;
+  readonly validatedIds: number[] = [];
   /** Max connections the "server" accepts; beyond, connect fails. */
   serverLimit = Infinity;
   commitError: Error | undefined;
   rollbackError: Error | undefined;
+  /** A ROLLBACK takes this long (a background rollback still running when close() is called). */
+  rollbackDelayMs = 0;
   maxOpenSeen = 0;
   /** Every query takes at least this long (slow-query tests with any SQL text). */
   queryDelayMs = 0;
@@ -42,6 +56,19 @@ export class FakeDatabase {
   serverInfoCalls = 0;
   /** What replicationLagMs() reports; undefined: not a replica. */
   replicationLagMs: number | undefined;
+  /** Connections connect() returned and close() has not closed yet (killed ones included): what the pool should still count. */
+  readonly unclosed = new Set<FakeRaw>();
+  /**
+   * The next connections open already dead, their error raised before anyone could listen, the way
+   * pg delivers a backend's FATAL in the same read as its ReadyForQuery.
+   */
+  deadOnArrival = false;
+  /** deadOnArrival for the next connection only (the race pg has), not for every one from now on. */
+  deadOnArrivalOnce = false;
+  /** Statements under way fail at once when their connection is closed or killed, as with a real socket. */
+  abortInFlightOnClose = false;
+  /** Set for an embedded-like database: the pool runs its writes through a writer lane under this key. */
+  writerLaneKey: string | undefined;
 
   adapter(): Adapter<FakeRaw> {
     return this.makeAdapter(this);
@@ -50,15 +77,23 @@ export class FakeDatabase {
   private makeAdapter(db: FakeDatabase): Adapter<FakeRaw> {
     return {
       name: 'fake',
+      ...(db.writerLaneKey !== undefined ? { writerLaneKey: db.writerLaneKey } : {}),
       connect(signal) {
         db.connects++;
         if (db.connectError && db.failSync) throw db.connectError;
         if (db.connectError) return Promise.reject(db.connectError);
         if (db.open.size >= db.serverLimit) return Promise.reject(Object.assign(new Error('too many connections'), { code: 'ETOOMANY' }));
-        const raw: FakeRaw = { id: db.nextId++, open: true, inTx: false, broken: false };
+        const raw: FakeRaw = { id: db.nextId++, open: true, inTx: false, broken: false, running: new Set(), queries: 0 };
+        const dead = db.deadOnArrival;
         const finish = () => {
           db.open.add(raw);
+          db.unclosed.add(raw);
           db.maxOpenSeen = Math.max(db.maxOpenSeen, db.open.size);
+          // Killed before the pool could attach a listener: nobody hears the error.
+          if (dead) {
+            db.kill(raw);
+            if (db.deadOnArrivalOnce) db.deadOnArrival = false;
+          }
           return raw;
         };
         if (db.connectDelayMs <= 0) return Promise.resolve(finish());
@@ -73,17 +108,32 @@ export class FakeDatabase {
       },
       async validate(raw) {
         db.validations++;
-        if (!raw.open || raw.broken || db.failValidation.has(raw.id)) throw new Error(`connection ${raw.id} is dead`);
+        db.validatedIds.push(raw.id);
+        db.validatingNow++;
+        db.maxValidatingAtOnce = Math.max(db.maxValidatingAtOnce, db.validatingNow);
+        try {
+          if (db.hangValidation.has(raw.id)) await new Promise(() => undefined);
+          if (db.validateDelayMs > 0) await db.wait(raw, db.validateDelayMs);
+          if (!raw.open || raw.broken || db.failValidation.has(raw.id)) throw new Error(`connection ${raw.id} is dead`);
+        } finally {
+          db.validatingNow--;
+        }
       },
       async query<R>(raw: FakeRaw, sql: string): Promise<QueryResult<R>> {
+        raw.queries = (raw.queries ?? 0) + 1;
         if (!raw.open) throw Object.assign(new Error('connection closed'), { code: 'ECONNRESET' });
         const sleep = /^sleep (\d+)$/.exec(sql);
-        if (sleep) await new Promise((r) => setTimeout(r, Number(sleep[1])));
-        if (db.queryDelayMs > 0) await new Promise((r) => setTimeout(r, db.queryDelayMs));
+        if (sleep) await db.wait(raw, Number(sleep[1]));
+        if (db.queryDelayMs > 0) await db.wait(raw, db.queryDelayMs);
         if (sql === 'fail') throw Object.assign(new Error('syntax error'), { code: 'ESYNTAX' });
         if (sql === 'break') {
           raw.broken = true;
           throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+        }
+        if (sql === 'lose') {
+          // The way pg reports a lost connection: plain words, no code.
+          raw.broken = true;
+          throw new Error('Connection terminated unexpectedly');
         }
         if (sql === 'retryable') throw Object.assign(new Error('could not serialize'), { code: 'ESERIAL' });
         return { rows: [{ connectionId: raw.id } as R], rowCount: 1 };
@@ -96,6 +146,7 @@ export class FakeDatabase {
         raw.inTx = false;
       },
       async rollback(raw) {
+        if (db.rollbackDelayMs > 0) await new Promise((r) => setTimeout(r, db.rollbackDelayMs));
         if (db.rollbackError) throw db.rollbackError;
         raw.inTx = false;
       },
@@ -103,6 +154,13 @@ export class FakeDatabase {
         if (raw.open) db.closes++;
         raw.open = false;
         db.open.delete(raw);
+        db.unclosed.delete(raw);
+        db.failRunning(raw);
+      },
+      // What the driver saw: a connection killed with an error. A socket that died without a word
+      // (open false, broken not set) is found only by using it, as with a real silent network.
+      brokenBy(raw) {
+        return raw.broken ? Object.assign(new Error(`connection ${raw.id} was killed`), { code: 'ECONNRESET' }) : undefined;
       },
       isBroken(raw, err) {
         return raw.broken || !raw.open || (err as { code?: string }).code === 'ECONNRESET';
@@ -127,11 +185,32 @@ export class FakeDatabase {
     };
   }
 
+  /** Waits ms on a connection; with abortInFlightOnClose the wait fails when the connection closes. */
+  wait(raw: FakeRaw, ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        reject(err);
+      };
+      const timer = setTimeout(() => {
+        raw.running?.delete(fail);
+        resolve();
+      }, ms);
+      if (this.abortInFlightOnClose) raw.running?.add(fail);
+    });
+  }
+
+  private failRunning(raw: FakeRaw): void {
+    for (const fail of raw.running ?? []) fail(Object.assign(new Error('connection closed under the statement'), { code: 'ECONNRESET' }));
+    raw.running?.clear();
+  }
+
   /** Kills a connection the way a server does: it breaks and tells its idle listener. */
   kill(raw: FakeRaw): void {
     raw.broken = true;
     raw.open = false;
     this.open.delete(raw);
+    this.failRunning(raw);
     raw.idleErrorListener?.(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }));
   }
 }

@@ -42,8 +42,18 @@ interface Loan<T> {
 }
 
 /** generic-pool 3.9 internals this module relies on; the version is pinned in package.json. */
+/** A node of generic-pool's idle list (its Deque is a DoublyLinkedList underneath). */
+interface IdleNode<T> {
+  data: PooledResource<T>;
+  prev: IdleNode<T> | null;
+}
+
 interface GenericPoolInternals<T> {
-  _availableObjects: { length: number; shift(): PooledResource<T> | undefined };
+  _availableObjects: {
+    length: number;
+    shift(): PooledResource<T> | undefined;
+    _list: { tail: IdleNode<T> | null; remove(node: IdleNode<T>): void };
+  };
   _resourceLoans: Map<T, Loan<T>>;
   _factoryCreateOperations: Set<Promise<unknown>>;
   _factoryDestroyOperations: Set<Promise<unknown>>;
@@ -161,7 +171,30 @@ export class Engine<Raw> {
   takeIdle(): Connection<Raw> | undefined {
     const available = this.internals._availableObjects;
     if (available.length === 0 || this.queue.length > 0 || this.internals._draining) return undefined;
-    const resource = available.shift() as PooledResource<Connection<Raw>>;
+    return this.lendResource(available.shift() as PooledResource<Connection<Raw>>);
+  }
+
+  /**
+   * Takes the longest-idle connection that `pick` accepts out of the idle list, for the pool's
+   * own use (the keepalive check): no caller can be handed it until it comes back through give()
+   * or goes through retire(). Undefined when none is accepted or callers are waiting (they go
+   * first). The list runs from most to least recently used (LIFO), so the walk starts at its tail.
+   * A node taken from the middle is safe for generic-pool's evictor: its iterator notices a
+   * detached node, as it does after shift().
+   */
+  takeIdleWhere(pick: (conn: Connection<Raw>) => boolean): Connection<Raw> | undefined {
+    if (this.queue.length > 0 || this.internals._draining) return undefined;
+    const list = this.internals._availableObjects._list;
+    for (let node = list.tail; node !== null; node = node.prev) {
+      if (!pick(node.data.obj)) continue;
+      list.remove(node);
+      return this.lendResource(node.data);
+    }
+    return undefined;
+  }
+
+  /** Records the loan exactly as generic-pool does, so release(), destroy() and `borrowed` see it. */
+  private lendResource(resource: PooledResource<Connection<Raw>>): Connection<Raw> {
     this.internals._resourceLoans.set(resource.obj, { pooledResource: resource, resolve: loanSettled });
     resource.allocate();
     return resource.obj;

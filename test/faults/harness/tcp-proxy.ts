@@ -9,13 +9,24 @@
  *                   'toClient', requests still reach the server and only its answers are lost;
  *  - setLatencyMs(): every chunk is delayed, in order;
  *  - refuseNew():   the listener closes, so new connections get ECONNREFUSED; open ones keep working;
+ *  - dropIdleAfter(ms): a NAT's idle timeout: a connection with no byte either way for longer than
+ *                   that is forgotten, silently (see forget());
+ *  - forgetAll():   every open connection is forgotten now, as by a NAT that lost its table;
  *  - resume():      back to a healthy path (existing blackholed sockets stay as they are).
+ *
+ * A forgotten connection is what a client behind a NAT sees: nothing tells it; whatever it sends
+ * is lost and nothing comes back. The server's side is closed, as the server's own TCP keepalive
+ * would in the end, so a test leaves no backend behind.
  */
 import * as net from 'node:net';
 
 interface Link {
   client: net.Socket;
   server: net.Socket;
+  /** Date.now() of the last byte either way. */
+  lastActivityAt: number;
+  /** Forgotten by the "NAT": bytes either way are dropped, nothing is closed on the client's side. */
+  forgotten: boolean;
 }
 
 type Direction = 'toServer' | 'toClient';
@@ -28,14 +39,16 @@ class DelayedWriter {
     private readonly target: net.Socket,
     private readonly proxy: TcpProxy,
     private readonly direction: Direction,
+    private readonly link: Link,
   ) {}
 
   private get dropping(): boolean {
-    return this.proxy.blackholed === 'both' || this.proxy.blackholed === this.direction;
+    return this.link.forgotten || this.proxy.blackholed === 'both' || this.proxy.blackholed === this.direction;
   }
 
   push(chunk: Buffer): void {
     if (this.dropping) return; // dropped on the floor, like a packet
+    this.link.lastActivityAt = Date.now();
     const latencyMs = this.proxy.latencyMs;
     if (latencyMs <= 0 && this.lastDueAt <= Date.now()) {
       this.write(chunk);
@@ -56,7 +69,10 @@ export class TcpProxy {
   blackholed: Direction | 'both' | false = false;
   /** Connections accepted since start, in total. */
   accepted = 0;
+  /** Connections forgotten (idle past dropIdleAfter, or by forgetAll), in total. */
+  forgottenCount = 0;
   private readonly links = new Set<Link>();
+  private idleSweeper: NodeJS.Timeout | undefined;
   private listener: net.Server | undefined;
   private boundPort = 0;
 
@@ -103,6 +119,39 @@ export class TcpProxy {
     this.latencyMs = ms;
   }
 
+  /**
+   * Like a NAT or a load balancer with an idle timeout: from now on, a connection that carried no
+   * byte either way for longer than `ms` is forgotten (checked every 50 ms). undefined turns it off.
+   */
+  dropIdleAfter(ms: number | undefined): void {
+    if (this.idleSweeper) clearInterval(this.idleSweeper);
+    this.idleSweeper = undefined;
+    if (ms === undefined) return;
+    this.idleSweeper = setInterval(() => {
+      const now = Date.now();
+      for (const link of this.links) if (!link.forgotten && now - link.lastActivityAt > ms) this.forget(link);
+    }, 50);
+    this.idleSweeper.unref();
+  }
+
+  /** Forgets every open connection now; returns how many. */
+  forgetAll(): number {
+    let count = 0;
+    for (const link of this.links) {
+      if (link.forgotten) continue;
+      this.forget(link);
+      count++;
+    }
+    return count;
+  }
+
+  /** Open connections the proxy has not forgotten. */
+  get liveConnections(): number {
+    let count = 0;
+    for (const link of this.links) if (!link.forgotten) count++;
+    return count;
+  }
+
   /** Closes the listener: new connections are refused (ECONNREFUSED); open ones carry on. */
   async refuseNew(): Promise<void> {
     const listener = this.listener;
@@ -119,6 +168,7 @@ export class TcpProxy {
 
   /** Stops listening and resets every socket. */
   async close(): Promise<void> {
+    this.dropIdleAfter(undefined);
     this.cutAll();
     await this.refuseNew();
   }
@@ -139,18 +189,27 @@ export class TcpProxy {
   private accept(client: net.Socket): void {
     this.accepted++;
     const server = net.connect(this.targetPort, this.targetHost);
-    const link: Link = { client, server };
+    const link: Link = { client, server, lastActivityAt: Date.now(), forgotten: false };
     this.links.add(link);
-    const toServer = new DelayedWriter(server, this, 'toServer');
-    const toClient = new DelayedWriter(client, this, 'toClient');
+    const toServer = new DelayedWriter(server, this, 'toServer', link);
+    const toClient = new DelayedWriter(client, this, 'toClient', link);
     client.on('data', (chunk: Buffer) => toServer.push(chunk));
     server.on('data', (chunk: Buffer) => toClient.push(chunk));
-    // Either side closing or failing takes the other down with it, as a real TCP path would.
-    const end = () => this.dropLink(link);
+    // Either side closing or failing takes the other down with it, as a real TCP path would; once
+    // forgotten, the server's side going tells the client nothing.
     for (const socket of [client, server]) {
+      const end = () => {
+        if (!link.forgotten || socket === client) this.dropLink(link);
+      };
       socket.on('error', end);
       socket.on('close', end);
     }
+  }
+
+  private forget(link: Link): void {
+    link.forgotten = true;
+    this.forgottenCount++;
+    if (!link.server.destroyed) link.server.resetAndDestroy();
   }
 
   private dropLink(link: Link): void {
