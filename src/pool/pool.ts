@@ -111,7 +111,11 @@ export class Pool
       {
         create: () => lifecycle.openConnection(),
         destroy: (conn) => lifecycle.closeConnection(conn),
-        onCreateError: (err) => lifecycle.onCreateError(err),
+        onCreateError: (err) => {
+          lifecycle.onCreateError(err);
+          // Callers waiting on a pool that cannot open connections are unserved: that is critical.
+          this.trackUtilization(Date.now());
+        },
         idleEvictionReason: (conn, total, now) => lifecycle.idleEvictionReason(conn, total, now),
         timeoutError: (waitedMs, pending) => this.timeoutError(waitedMs, pending),
       },
@@ -441,7 +445,10 @@ export class Pool
     const startedAt = Date.now();
     const idle = signal?.aborted ? undefined : this.engine.takeIdle();
     if (idle !== undefined) return this.admit(idle, startedAt, timeoutMs, signal, startedAt);
-    return this.engine.take(timeoutMs, signal).then((conn) => this.admit(conn, startedAt, timeoutMs, signal));
+    const granted = this.engine.take(timeoutMs, signal);
+    // A caller now waits: at max, or with connections failing, that is saturation, reported now.
+    this.trackUtilization(startedAt);
+    return granted.then((conn) => this.admit(conn, startedAt, timeoutMs, signal));
   }
 
   /** PoolQueueFullError when maxWaiting callers already wait for a release (`alsoWaiting`: the pipeline's), counted; else undefined. */
@@ -536,6 +543,8 @@ export class Pool
     conn.loan++;
     conn.lastUsedAt = now;
     if (err !== undefined && conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
+    // A connection its holder ended (pg's client.end()) goes now, not at the next loan.
+    this.noteDriverState(conn);
     // The lane goes to the next writer only once this connection can no longer write: after the
     // rollback of a transaction left open, which must not overlap the next writer's BEGIN.
     const hold = conn.laneHold;
@@ -547,6 +556,7 @@ export class Pool
       this.engine.give(conn);
       hold?.leave();
     }
+    this.engine.forgetServedDeadlines();
     // The pool's own bookkeeping is done: whatever a listener does from here sees a consistent pool.
     if (this.listenerCount('release') > 0) this.emit('release', { pool: this.name, connectionId: conn.id, useMs });
     this.trackUtilization(now);
@@ -569,13 +579,25 @@ export class Pool
     return lane.enterFor(conn).then(() => this.runStatement<R>(conn, sql, params, timeoutMs, bounded, opts));
   }
 
-  private async runStatement<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs: number | undefined, bounded: boolean, opts: AdapterQueryOptions | undefined): Promise<QueryResult<R>> {
+  private runStatement<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs: number | undefined, bounded: boolean, opts: AdapterQueryOptions | undefined): Promise<QueryResult<R>> {
+    // A pipelined statement (bounded false) is bounded per connection instead (the pipeline's
+    // watchdog): its answer waits for the statements ahead of it, which the server times out one by one.
+    return this.runOperation(conn, sql, (raw) => this.adapter.query<R>(raw, sql, params, opts), { timeoutMs, deadline: bounded });
+  }
+
+  /**
+   * @internal One statement on a borrowed connection, with all a query gets: its duration in the
+   * operation histogram and the trackers, slowQuery, the statement deadline (none with
+   * `deadline: false`: a pipelined statement, or a cursor that lives as long as its reader), a
+   * connection the error broke marked broken, and no secret in the error. Every statement runs
+   * this way: pool.query, leases, transactions, the pipeline, and lifeguard/pg, which sends pg's
+   * own query objects (types, named statements, cursors) through `run`.
+   */
+  async runOperation<T>(conn: Connection, sql: string, run: (raw: unknown) => Promise<T>, opts?: { timeoutMs?: number; deadline?: boolean }): Promise<T> {
     const started = performance.now();
     try {
-      const running = this.adapter.query<R>(conn.raw, sql, params, opts);
-      // A pipelined statement is bounded per connection instead (the pipeline's watchdog): its
-      // answer waits for the statements ahead of it, which the server times out one by one.
-      return await (bounded ? this.boundedByStatementTimeout(conn, running, timeoutMs) : running);
+      const running = run(conn.raw);
+      return await (opts?.deadline === false ? running : this.boundedByStatementTimeout(conn, running, opts?.timeoutMs));
     } catch (err) {
       throw this.statementFailed(conn, err);
     } finally {
@@ -729,7 +751,22 @@ export class Pool
     this.alarms.usageChanged(this.borrowed.size, this.pending, now);
   }
 
+  /** @internal The last attempt to open a connection failed (none has succeeded since). */
+  get cannotConnect(): boolean {
+    return this.connector.gate.consecutiveFailures > 0;
+  }
+
+  /**
+   * @internal Waiting callers the pool cannot serve: those no idle, opening or still-openable
+   * connection will serve (they wait for a release), or every one while connections cannot be opened.
+   */
+  get unservedCallers(): number {
+    return this.cannotConnect ? this.engine.pending : this.engine.waitingForRelease;
+  }
+
   private runHousekeeping(): void {
+    // Also lets a level fall back once the pool has gone quiet (nothing else would report it).
+    this.trackUtilization(Date.now());
     this.engine.evictIdle();
     const now = Date.now();
     const { pipeline } = this;
