@@ -129,7 +129,7 @@ export class Connector<Raw> {
     } catch (err) {
       const cause = this.redact(err);
       throw new ConnectionError(
-        `Pool "${this.options.poolName}" could not get the ${option} for a new connection to ${this.options.maskedUrl}: the ${option} function failed: ${messageOf(cause)}`,
+        `Pool "${this.options.poolName}" could not get the ${option} for a new connection: the ${option} function failed: ${messageOf(cause)}`,
         cause,
       );
     }

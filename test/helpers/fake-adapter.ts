@@ -1,4 +1,4 @@
-import type { Adapter, QueryResult } from '../../adapters/contract';
+import type { Adapter, ConnectCredentials, QueryResult } from '../../adapters/contract';
 import { registerAdapter } from '../../adapters/scheme-registry';
 
 export interface FakeRaw {
@@ -7,6 +7,8 @@ export interface FakeRaw {
   inTx: boolean;
   broken: boolean;
   idleErrorListener?: (err: unknown) => void;
+  /** The password it was opened with (from the pool's credentials), if any. */
+  password?: string;
 }
 
 /**
@@ -48,6 +50,10 @@ export class FakeDatabase {
   /** When set, serverInfo() fails with it. */
   serverInfoError: Error | undefined;
   serverInfoCalls = 0;
+  /** The credentials each connect() was given, in order. */
+  readonly credentialsSeen: Array<ConnectCredentials | undefined> = [];
+  /** When set, connect() fails unless it is given this password (a server's authentication). */
+  requirePassword: string | undefined;
   /** What replicationLagMs() reports; undefined: not a replica. */
   replicationLagMs: number | undefined;
 
@@ -58,12 +64,16 @@ export class FakeDatabase {
   private makeAdapter(db: FakeDatabase): Adapter<FakeRaw> {
     return {
       name: 'fake',
-      connect(signal) {
+      connect(signal, credentials) {
         db.connects++;
+        db.credentialsSeen.push(credentials);
+        if (db.requirePassword !== undefined && credentials?.password !== db.requirePassword) {
+          return Promise.reject(Object.assign(new Error('password authentication failed for user "app"'), { code: '28P01' }));
+        }
         if (db.connectError && db.failSync) throw db.connectError;
         if (db.connectError) return Promise.reject(db.connectError);
         if (db.open.size >= db.serverLimit) return Promise.reject(Object.assign(new Error('too many connections'), { code: 'ETOOMANY' }));
-        const raw: FakeRaw = { id: db.nextId++, open: true, inTx: false, broken: false };
+        const raw: FakeRaw = { id: db.nextId++, open: true, inTx: false, broken: false, password: credentials?.password };
         const finish = () => {
           db.open.add(raw);
           db.maxOpenSeen = Math.max(db.maxOpenSeen, db.open.size);
