@@ -4,7 +4,7 @@
  * a stand-in for sqld (DRIVER-NOTES.md): every `execute` answers one row with the integer 1 and
  * nothing is stored. Tokens outside `accepted` get HTTP 401, as sqld answers a bad JWT.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 interface PipelineRequest {
   type: string;
@@ -21,15 +21,15 @@ export class HranaStub {
   ) {}
 
   static async start(): Promise<HranaStub> {
-    let stub: HranaStub | undefined;
-    const server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => stub?.answer(req.url ?? '', req.headers.authorization ?? '', body, res));
-    });
+    const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
-    stub = new HranaStub(server, typeof address === 'object' && address ? address.port : 0);
+    const stub = new HranaStub(server, typeof address === 'object' && address ? address.port : 0);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => stub.answer(req.url ?? '', req.headers.authorization ?? '', body, res));
+    });
     return stub;
   }
 
@@ -42,7 +42,7 @@ export class HranaStub {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  private answer(path: string, authorization: string, body: string, res: import('node:http').ServerResponse): void {
+  private answer(path: string, authorization: string, body: string, res: ServerResponse): void {
     if (path !== '/v2/pipeline') return void res.writeHead(404).end();
     const token = authorization.replace(/^Bearer /, '');
     this.tokensSeen.push(token);
