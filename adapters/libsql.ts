@@ -1,7 +1,10 @@
 import * as path from 'node:path';
-import type { Client, Config as LibsqlConfig, InStatement, InValue, ResultSet, Transaction } from '@libsql/client';
+import type { Client, Config as LibsqlConfig, InStatement, InValue, ResultSet } from '@libsql/client';
 import type { Adapter, AdapterFactory, QueryResult, TransactionOptions } from './contract';
+import type { LibsqlConnection } from './libsql-connection';
+import { beginOn, commitOn, rollbackOn, runTransactionSql, settleEndedTransaction } from './libsql-transactions';
 import { loadDriver } from './load-driver';
+import { transactionControl } from './transaction-control';
 
 /**
  * libsql, the primary adapter: embedded files (`file:`, `:memory:`) and remote sqld/Turso
@@ -11,13 +14,7 @@ import { loadDriver } from './load-driver';
  * SQLite connection on an embedded file. A transaction uses `client.transaction()`: on a local
  * file `execute('BEGIN')` does not hold across calls (DRIVER-NOTES.md).
  */
-export interface LibsqlConnection {
-  readonly client: Client;
-  /** The open transaction, if any; queries go through it while it is open. */
-  tx: Transaction | undefined;
-  /** Set when a BEGIN failed: the client is unusable for transactions from then on (see begin). */
-  beginFailed?: unknown;
-}
+export type { LibsqlConnection };
 
 type LibsqlModule = { createClient(config: LibsqlConfig): Client };
 
@@ -125,45 +122,20 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
 
     async query<R>(conn: LibsqlConnection, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
       const statement: InStatement = params && params.length > 0 ? { sql, args: params as InValue[] } : sql;
-      const result = await (conn.tx ?? conn.client).execute(statement);
-      return normalise<R>(result);
+      const control = transactionControl(sql);
+      if (control !== undefined && (await runTransactionSql(conn, control, statement))) return { rows: [], rowCount: 0, columns: [] };
+      try {
+        return normalise<R>(await (conn.tx ?? conn.client).execute(statement));
+      } finally {
+        settleEndedTransaction(conn);
+      }
     },
 
     async begin(conn, opts: TransactionOptions) {
-      if (conn.tx) throw new Error('libsql connection already has an open transaction');
-      try {
-        conn.tx = await conn.client.transaction(opts.readOnly ? 'read' : 'write');
-      } catch (err) {
-        // @libsql/client 0.18 on a file: after a BEGIN that failed (SQLITE_BUSY from a writer in
-        // another process), every later COMMIT on that client fails with "SQLITE_BUSY: cannot
-        // commit transaction - SQL statements in progress". The client is retired; a retry gets a
-        // fresh one (test/faults/transactions-mysql-sqlite.test.ts).
-        conn.beginFailed = err;
-        throw err;
-      }
+      await beginOn(conn, opts.readOnly ? 'read' : 'write');
     },
-
-    async commit(conn) {
-      const tx = conn.tx;
-      conn.tx = undefined;
-      if (!tx) throw new Error('commit without an open transaction');
-      try {
-        await tx.commit();
-      } finally {
-        tx.close();
-      }
-    },
-
-    async rollback(conn) {
-      const tx = conn.tx;
-      conn.tx = undefined;
-      if (!tx) return;
-      try {
-        await tx.rollback();
-      } finally {
-        tx.close();
-      }
-    },
+    commit: commitOn,
+    rollback: rollbackOn,
 
     async close(conn) {
       try {

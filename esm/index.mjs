@@ -34,6 +34,7 @@ export const {
   DEFAULT_HEADROOM,
   PackageMissingError,
   ConnectionLostError,
+  WriterLaneDeadlockError,
   registerPoolMetrics,
   registerPoolOtelMetrics,
   installMetricsTracker,

@@ -44,8 +44,9 @@ export {
   TransactionRolledBackError,
   PackageMissingError,
   ConnectionLostError,
+  WriterLaneDeadlockError,
 } from './shared/errors';
-export type { LifeguardErrorCode } from './shared/errors';
+export type { LifeguardErrorCode, WriterLaneHolder } from './shared/errors';
 export { silentLogger } from './shared/logger';
 export { recommendPoolSize, fleetBudget, fleetWarning, DEFAULT_POOL_MAX, DEFAULT_HEADROOM } from './sizing/sizing';
 export type { SizingInput, SizingAdvice, FleetBudget, FleetBudgetInput } from './sizing/sizing';

@@ -1,3 +1,5 @@
+import type { LaneHold } from './writer-lane';
+
 /**
  * The pool's record of one open connection: the driver's raw object plus what the policies need
  * (age, uses, last use, whether it broke). One record lives as long as the connection does;
@@ -22,6 +24,8 @@ export interface Connection<Raw = unknown> {
   leakReported: boolean;
   /** Why it is being destroyed; read by the destroy hook, which generic-pool calls with the object only. */
   destroyReason: DestroyReason | undefined;
+  /** Its turn in the writer lane of an embedded file, while it has one (pool-lane.ts). */
+  laneHold: LaneHold | undefined;
 }
 
 let nextConnectionId = 1;
@@ -44,6 +48,7 @@ export function newConnection<Raw>(raw: Raw, maxLifetimeMs: number, now = Date.n
     acquiredBy: undefined,
     leakReported: false,
     destroyReason: undefined,
+    laneHold: undefined,
   };
 }
 

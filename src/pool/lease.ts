@@ -43,6 +43,11 @@ export class PooledConnection {
     return this.#released;
   }
 
+  /** @internal The pool's record of the connection, for the pool's own rooms (lane scope, integrations). */
+  get record(): Connection {
+    return this.conn;
+  }
+
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: { timeoutMs?: number }): Promise<QueryResult<R>> {
     if (this.#released) return Promise.reject(new ConnectionReleasedError(this.conn.id, 'query()'));
     return this.owner.runQuery<R>(this.conn, sql, params, opts?.timeoutMs);

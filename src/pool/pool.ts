@@ -18,7 +18,7 @@ import { ConnectionError, PoolClosedError, PoolQueueFullError, PoolTimeoutError 
 import { defaultLogger } from '../shared/logger';
 import { messageOf } from '../shared/message-of';
 import { redactError } from '../shared/secret';
-import { retirementReason, type Connection } from './connection';
+import { retirementReason, type Connection, type DestroyReason } from './connection';
 import { ConnectionLifecycle } from './connection-lifecycle';
 import { Connector } from './connector';
 import { Engine } from './engine/generic-pool-engine';
@@ -33,7 +33,9 @@ import { createReadRouter, PrimaryReader, type Reader, type ReadPrimary, type Re
 import { PoolRecorder, type PoolStats } from './recorder';
 import { clientStatementTimeoutMs, withQueryDeadline } from './statement-deadline';
 import { runTransaction } from './transaction';
-import { isReadOnlySql, writerLaneFor, type WriterLane } from './writer-lane';
+import { runInLaneScope } from './lane-scope';
+import { PoolLane, type PoolLaneHost } from './pool-lane';
+import { isReadOnlySql, writerLaneFor, type LaneHold } from './writer-lane';
 import { Pipeline } from './pipeline/pipeline';
 
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
@@ -61,7 +63,8 @@ export class Pool
   private readonly alarms: PoolAlarms;
   /** When the pool gives up on a statement the server should have cancelled (0: never); see statement-deadline.ts. */
   private readonly statementDeadlineMs: number;
-  private readonly lane: WriterLane | undefined;
+  /** The writer lane of an embedded file (pool-lane.ts); undefined for servers. */
+  private readonly lane: PoolLane | undefined;
   private readonly housekeeping: NodeJS.Timeout | undefined;
   /** Background checks of idle connections (keepaliveMs); none for embedded databases, which have no network path. */
   private readonly keepalive: Keepalive | undefined;
@@ -88,7 +91,7 @@ export class Pool
     this.alarms = new PoolAlarms(this, this.config, this.recorder, this.logger);
     this.statementDeadlineMs = clientStatementTimeoutMs(this.config.statementTimeoutMs);
     this.adapter = adapterFactoryFor(this.config.scheme)(this.config);
-    this.lane = this.adapter.writerLaneKey ? writerLaneFor(this.adapter.writerLaneKey) : undefined;
+    this.lane = this.adapter.writerLaneKey ? new PoolLane(writerLaneFor(this.adapter.writerLaneKey), this.laneHost()) : undefined;
     this.connector = new Connector(this.adapter, {
       poolName: this.name,
       maskedUrl: this.config.url,
@@ -148,7 +151,6 @@ export class Pool
    */
   private async queryNow<R>(sql: string, params: readonly unknown[] | undefined, opts: QueryOptions | undefined): Promise<QueryResult<R>> {
     this.inFlight++;
-    let leave: (() => void) | undefined;
     let conn: Connection | undefined;
     let failure: unknown;
     try {
@@ -161,16 +163,18 @@ export class Pool
         conn = taken instanceof Promise ? await taken : taken;
         return await this.runAlone<R>(pipeline, conn, sql, params, opts?.timeoutMs);
       }
-      if (this.lane && !isReadOnlySql(sql)) leave = await this.enterLane(opts);
-      const taken = this.acquireNow(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
-      conn = taken instanceof Promise ? await taken : taken;
+      const timeoutMs = opts?.timeoutMs ?? this.config.acquireTimeoutMs;
+      if (this.lane !== undefined && !isReadOnlySql(sql)) conn = await this.lane.acquireWriter(timeoutMs, opts?.signal);
+      else {
+        const taken = this.acquireNow(timeoutMs, opts?.signal);
+        conn = taken instanceof Promise ? await taken : taken;
+      }
       return await this.runQuery<R>(conn, sql, params, opts?.timeoutMs);
     } catch (err) {
       failure = err;
       throw err;
     } finally {
       if (conn !== undefined) this.releaseConnection(conn, failure);
-      leave?.();
       this.settledInFlight();
     }
   }
@@ -243,8 +247,10 @@ export class Pool
     }
   }
 
+  /** On an embedded file, fn runs in the lease's lane scope: a write it sends through the pool while its lease holds the lane is refused at once (lane-scope.ts). */
   async withConnection<T>(fn: (conn: PooledConnection) => Promise<T>, opts?: AcquireOptions): Promise<T> {
-    return runOnLease(await this.acquire(opts), fn);
+    const lease = await this.acquire(opts);
+    return this.lane === undefined ? runOnLease(lease, fn) : runInLaneScope(lease.record, () => runOnLease(lease, fn));
   }
 
   transaction<T>(fn: (tx: PooledConnection) => Promise<T>, opts: TransactionOptions & AcquireOptions = {}): Promise<T> {
@@ -293,10 +299,14 @@ export class Pool
     };
   }
 
-  /** Callers waiting: the engine's queue plus statements waiting for a place on a shared connection (the pipeline's own requests counted once). */
+  /**
+   * Callers waiting: the engine's queue, statements waiting for a place on a shared connection
+   * (the pipeline's own requests counted once), and on an embedded file the writer lane's waiters.
+   */
   private get pending(): number {
     const { pipeline } = this;
-    return pipeline === undefined ? this.engine.pending : this.engine.pending - pipeline.requests + pipeline.waiting;
+    const waiting = pipeline === undefined ? this.engine.pending : this.engine.pending - pipeline.requests + pipeline.waiting;
+    return waiting + (this.lane?.waiting ?? 0);
   }
 
   /** @internal The sizes alone, without stats()' percentiles and copies: what metrics read at every scrape. */
@@ -385,7 +395,7 @@ export class Pool
    */
   private acquireNow(timeoutMs: number, signal?: AbortSignal): Connection | Promise<Connection> {
     if (this.stopped) return Promise.reject(new PoolClosedError(this.name));
-    const full = this.queueFull(this.pipeline?.waiting ?? 0);
+    const full = this.queueFull((this.pipeline?.waiting ?? 0) + (this.lane?.waiting ?? 0));
     if (full !== undefined) return Promise.reject(full);
     const startedAt = Date.now();
     const idle = signal?.aborted ? undefined : this.engine.takeIdle();
@@ -455,10 +465,17 @@ export class Pool
     conn.lastUsedAt = now;
     if (this.listenerCount('release') > 0) this.emit('release', { pool: this.name, connectionId: conn.id, useMs });
     if (err !== undefined && conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
+    // The lane goes to the next writer only once this connection can no longer write: after the
+    // rollback of a transaction left open, which must not overlap the next writer's BEGIN.
+    const hold = conn.laneHold;
+    conn.laneHold = undefined;
     const reason = this.stopped ? 'drain' : retirementReason(conn, this.config.maxUses, now);
-    if (reason !== undefined) this.engine.retire(conn, reason);
-    else if (this.adapter.inTransaction?.(conn.raw)) void this.rollbackThenReturn(conn);
-    else this.engine.give(conn);
+    if (reason !== undefined) this.retire(conn, reason, hold);
+    else if (this.adapter.inTransaction?.(conn.raw)) void this.rollbackThenReturn(conn, hold);
+    else {
+      this.engine.give(conn);
+      hold?.leave();
+    }
     this.trackUtilization(now);
     if (this.closing && this.borrowed.size === 0) this.checkDrained();
   }
@@ -469,8 +486,17 @@ export class Pool
     this.releaseConnection(conn);
   }
 
-  /** @internal */
-  async runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number, bounded = true): Promise<QueryResult<R>> {
+  /**
+   * @internal A statement on a borrowed connection. On an embedded file, a lease's statement that
+   * may write first takes the writer lane for its connection (pool-lane.ts).
+   */
+  runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number, bounded = true): Promise<QueryResult<R>> {
+    const lane = this.lane;
+    if (lane === undefined || conn.laneHold !== undefined || isReadOnlySql(sql)) return this.runStatement<R>(conn, sql, params, timeoutMs, bounded);
+    return lane.enterFor(conn).then(() => this.runStatement<R>(conn, sql, params, timeoutMs, bounded));
+  }
+
+  private async runStatement<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs: number | undefined, bounded: boolean): Promise<QueryResult<R>> {
     const started = performance.now();
     try {
       const running = this.adapter.query<R>(conn.raw, sql, params);
@@ -486,6 +512,7 @@ export class Pool
       this.recorder.query.record(durationMs);
       this.trackers.current?.recordOperation(durationMs);
       this.alarms.queryFinished(conn, sql, durationMs);
+      this.lane?.afterStatement(conn);
     }
   }
 
@@ -507,22 +534,50 @@ export class Pool
     }
   }
 
-  private async rollbackThenReturn(conn: Connection): Promise<void> {
+  private async rollbackThenReturn(conn: Connection, hold: LaneHold | undefined): Promise<void> {
     try {
       await this.adapter.rollback(conn.raw);
+      hold?.leave();
       this.engine.give(conn);
     } catch (err) {
       conn.broken ??= err;
       this.engine.retire(conn, 'transaction');
+      hold?.leave();
       this.lifecycle.reportError(err, 'rollback on release');
     }
   }
 
-  private enterLane(opts?: AcquireOptions): Promise<() => void> {
-    const timeoutMs = opts?.timeoutMs ?? this.config.acquireTimeoutMs;
-    const startedAt = Date.now();
-    if (this.stopped) return Promise.reject(new PoolClosedError(this.name));
-    return (this.lane as WriterLane).enter(timeoutMs, () => this.timeoutError(Date.now() - startedAt, (this.lane as WriterLane).queued), opts?.signal);
+  /**
+   * Retires a connection. One that holds the writer lane inside a transaction is rolled back
+   * first (embedded drivers do it within the call), so the next writer never meets its lock.
+   */
+  private retire(conn: Connection, reason: DestroyReason, hold: LaneHold | undefined): void {
+    if (hold === undefined || conn.broken !== undefined || !this.adapter.inTransaction?.(conn.raw)) {
+      this.engine.retire(conn, reason);
+      hold?.leave();
+      return;
+    }
+    const rolledBack = this.adapter.rollback(conn.raw).catch(() => undefined);
+    this.engine.retire(conn, reason);
+    void rolledBack.finally(() => hold.leave());
+  }
+
+  /** What the writer lane needs from its pool (pool-lane.ts). */
+  private laneHost(): PoolLaneHost {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const pool = this;
+    return {
+      name: this.name,
+      acquireTimeoutMs: this.config.acquireTimeoutMs,
+      get stopped() {
+        return pool.stopped;
+      },
+      takeConnection: (timeoutMs, signal) => this.acquireNow(timeoutMs, signal),
+      giveBack: (conn, err) => this.releaseConnection(conn, err),
+      inTransaction: (conn) => this.adapter.inTransaction?.(conn.raw),
+      queueFull: (laneWaiting) => this.queueFull(laneWaiting),
+      timedOut: (error) => this.reportTimeout(error),
+    };
   }
 
   /** @internal the narrow view of the pool that transactions need. */
@@ -530,8 +585,9 @@ export class Pool
     return {
       adapter: this.adapter,
       acquireTimeoutMs: this.config.acquireTimeoutMs,
-      enterLane: this.lane ? (opts: AcquireOptions) => this.enterLane(opts) : undefined,
-      acquireConnection: (timeoutMs: number, signal?: AbortSignal) => this.acquireConnection(timeoutMs, signal),
+      acquireConnection: (timeoutMs: number, signal: AbortSignal | undefined, write: boolean) =>
+        write && this.lane !== undefined ? this.lane.acquireWriter(timeoutMs, signal) : this.acquireConnection(timeoutMs, signal),
+      inLaneScope: <T>(conn: Connection, fn: () => Promise<T>) => (this.lane === undefined ? fn() : runInLaneScope(conn, fn)),
       releaseConnection: (conn: Connection, err?: unknown) => this.releaseConnection(conn, err),
       lease: (conn: Connection) => new PooledConnection(this, conn, true),
       bounded: <T>(conn: Connection, running: Promise<T>) => this.boundedByStatementTimeout(conn, running),
@@ -539,7 +595,12 @@ export class Pool
   }
 
   private timeoutError(waitedMs: number, pending: number): PoolTimeoutError {
-    const error = new PoolTimeoutError(this.name, waitedMs, pending, this.connectFailure);
+    return this.reportTimeout(new PoolTimeoutError(this.name, waitedMs, pending, this.connectFailure));
+  }
+
+  /** Counts a caller that gave up waiting (for a connection or the writer lane) and emits acquireTimeout. */
+  private reportTimeout(error: PoolTimeoutError): PoolTimeoutError {
+    const { waitedMs, pending } = error;
     this.recorder.counters.acquireTimeouts++;
     this.recorder.lastTimeoutAt = Date.now();
     this.emit('acquireTimeout', { pool: this.name, waitedMs, pending, error });
@@ -547,7 +608,7 @@ export class Pool
   }
 
   private trackUtilization(now: number): void {
-    this.alarms.usageChanged(this.borrowed.size, this.engine.pending, now);
+    this.alarms.usageChanged(this.borrowed.size, this.pending, now);
   }
 
   private runHousekeeping(): void {

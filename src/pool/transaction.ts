@@ -6,8 +6,10 @@ import type { PooledConnection } from './lease';
 export interface TransactionHost {
   adapter: Adapter<unknown>;
   acquireTimeoutMs: number;
-  enterLane: ((opts: { timeoutMs?: number; signal?: AbortSignal }) => Promise<() => void>) | undefined;
-  acquireConnection(timeoutMs: number, signal?: AbortSignal): Promise<Connection>;
+  /** A write transaction's connection comes with the writer lane of an embedded file, held to its release. */
+  acquireConnection(timeoutMs: number, signal: AbortSignal | undefined, write: boolean): Promise<Connection>;
+  /** Runs fn in the connection's lane scope, so a write fn sends through the pool fails at once (lane-scope.ts). */
+  inLaneScope<T>(conn: Connection, fn: () => Promise<T>): Promise<T>;
   releaseConnection(conn: Connection, err?: unknown): void;
   lease(conn: Connection): PooledConnection;
   /**
@@ -52,22 +54,18 @@ function mayRetry(host: TransactionHost, err: unknown): boolean {
 }
 
 async function attemptOnce<T>(host: TransactionHost, fn: (tx: PooledConnection) => Promise<T>, opts: Options): Promise<T> {
-  const leave = host.enterLane && !opts.readOnly ? await host.enterLane(opts) : undefined;
+  const conn = await host.acquireConnection(opts.timeoutMs ?? host.acquireTimeoutMs, opts.signal, !opts.readOnly);
+  let failure: unknown;
   try {
-    const conn = await host.acquireConnection(opts.timeoutMs ?? host.acquireTimeoutMs, opts.signal);
-    let failure: unknown;
-    try {
-      const result = await beforeCommit(host, conn, fn, opts);
-      await commit(host, conn);
-      return result;
-    } catch (err) {
-      failure = err;
-      throw err;
-    } finally {
-      host.releaseConnection(conn, failure);
-    }
+    const result = await beforeCommit(host, conn, fn, opts);
+    await commit(host, conn);
+    return result;
+  } catch (err) {
+    failure = err;
+    throw err;
   } finally {
-    leave?.();
+    // Leaves the writer lane too, once nothing of this transaction can still write.
+    host.releaseConnection(conn, failure);
   }
 }
 
@@ -75,7 +73,8 @@ async function attemptOnce<T>(host: TransactionHost, fn: (tx: PooledConnection) 
 async function beforeCommit<T>(host: TransactionHost, conn: Connection, fn: (tx: PooledConnection) => Promise<T>, opts: Options): Promise<T> {
   try {
     await host.bounded(conn, host.adapter.begin(conn.raw, opts));
-    return await fn(host.lease(conn));
+    const tx = host.lease(conn);
+    return await host.inLaneScope(conn, () => fn(tx));
   } catch (err) {
     if (conn.broken === undefined && host.adapter.isBroken(conn.raw, err)) conn.broken = err;
     await rollbackOrBreak(host, conn);

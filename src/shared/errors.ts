@@ -21,7 +21,8 @@ export type LifeguardErrorCode =
   | 'TRANSACTION_ROLLED_BACK'
   | 'PACKAGE_MISSING'
   | 'REPLICA_LAGGING'
-  | 'CONNECTION_LOST';
+  | 'CONNECTION_LOST'
+  | 'WRITER_LANE_DEADLOCK';
 
 export class LifeguardError extends Error {
   readonly code: LifeguardErrorCode;
@@ -59,6 +60,35 @@ export class PoolTimeoutError extends LifeguardError {
     this.waitedMs = waitedMs;
     this.pending = pending;
   }
+
+  /**
+   * The writer lane of an embedded file stayed busy past the acquire timeout: says so, and who
+   * held it (pool, connection, for how long, and where it was acquired when leak detection
+   * records stacks), since that holder, not the pool's size, is what the caller waited for.
+   */
+  static writerLaneBusy(poolName: string, waitedMs: number, pending: number, file: string, holder: WriterLaneHolder | undefined): PoolTimeoutError {
+    const error = new PoolTimeoutError(poolName, waitedMs, pending);
+    error.message = `Pool "${poolName}" waited ${waitedMs} ms for the writer lane of ${file} (${pending} other callers waiting): ${describeHolder(holder)}`;
+    return error;
+  }
+}
+
+/** Who held a writer lane, as PoolTimeoutError.writerLaneBusy reports it. */
+export interface WriterLaneHolder {
+  readonly poolName: string;
+  readonly connectionId: number | undefined;
+  readonly since: number;
+  readonly acquiredBy: string | undefined;
+}
+
+function describeHolder(holder: WriterLaneHolder | undefined): string {
+  if (holder === undefined) return 'it was busy until just now.';
+  const who = holder.connectionId === undefined ? `a caller of pool "${holder.poolName}"` : `connection ${holder.connectionId} of pool "${holder.poolName}"`;
+  const where =
+    holder.acquiredBy !== undefined
+      ? ` That connection was ${holder.acquiredBy.replace(/^Error: /, '')}`
+      : ' (set leakDetectionMs to record where each connection is acquired).';
+  return `it was held by ${who} for ${Date.now() - holder.since} ms, in a write transaction or statement that had not finished.${where}`;
 }
 
 export class PoolClosedError extends LifeguardError {
@@ -185,5 +215,21 @@ export class ConnectionLostError extends LifeguardError {
     super('CONNECTION_LOST', `Connection ${connectionId} was lost: ${why}. ${outcome}`, { cause });
     this.connectionId = connectionId;
     this.statementRan = statementRan;
+  }
+}
+
+/**
+ * A write from code running inside a write transaction on an embedded file, sent through another
+ * call (pool.query, pool.transaction, another lease): it would wait for the writer lane its own
+ * transaction holds, until the acquire timeout. Refused at once instead.
+ */
+export class WriterLaneDeadlockError extends LifeguardError {
+  constructor(poolName: string, file: string) {
+    super(
+      'WRITER_LANE_DEADLOCK',
+      `Pool "${poolName}": this write was sent through the pool from inside a write transaction on ${file}, ` +
+        'and would wait for the writer lane that transaction holds until it timed out. Send it through the ' +
+        'transaction (the tx or lease you were given) instead, or after the transaction ends.',
+    );
   }
 }
