@@ -18,6 +18,18 @@ export interface QueryResult<R = Record<string, unknown>> {
   lastInsertId?: number | bigint | string;
   /** Column names in result order, where the driver reports them. */
   columns?: string[];
+  /** SQLite and libsql: each column's declared type ('' for an expression), as libsql's ResultSet reports it. */
+  columnTypes?: string[];
+}
+
+/**
+ * How the caller wants a query's rows (the same shape issue 13's lifeguard/pg builds on).
+ * SQLite and libsql also take named parameters: `params` may be an object ({ name: value }, the
+ * name with or without its `:`/`@`/`$`), passed to the driver as it is.
+ */
+export interface AdapterQueryOptions {
+  /** 'array': each row is an array of values in column order, so same-named columns are all kept. */
+  rowMode?: 'array';
 }
 
 export interface TransactionOptions {
@@ -57,7 +69,7 @@ export interface Adapter<Raw = unknown> {
   connect(signal: AbortSignal, credentials?: ConnectCredentials): Promise<Raw>;
   /** Cheap liveness check; throws when the connection is dead. */
   validate(raw: Raw): Promise<void>;
-  query<R = Record<string, unknown>>(raw: Raw, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  query<R = Record<string, unknown>>(raw: Raw, sql: string, params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>>;
   begin(raw: Raw, opts: TransactionOptions): Promise<void>;
   commit(raw: Raw): Promise<void>;
   rollback(raw: Raw): Promise<void>;
@@ -67,6 +79,12 @@ export interface Adapter<Raw = unknown> {
   isBroken(raw: Raw, err: unknown): boolean;
   /** True: the error is a serialization failure or deadlock, and the transaction may be retried. */
   isRetryable?(err: unknown): boolean;
+  /**
+   * The error that already broke this connection as far as the driver knows, without a round
+   * trip (its socket closed, its session was killed, its holder ended it); undefined while it
+   * looks usable. The pool asks before every loan and never lends a connection that has one.
+   */
+  brokenBy?(raw: Raw): unknown;
   /** Subscribe to errors a connection raises while nobody is using it; returns an unsubscribe. */
   onIdleError?(raw: Raw, listener: (err: unknown) => void): void;
   /** True while the connection is inside a transaction the caller left open. */

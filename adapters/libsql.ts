@@ -1,9 +1,10 @@
 import * as path from 'node:path';
 import type { Client, Config as LibsqlConfig, InStatement, InValue, ResultSet } from '@libsql/client';
-import type { Adapter, AdapterFactory, QueryResult, TransactionOptions } from './contract';
+import type { Adapter, AdapterFactory, AdapterQueryOptions, QueryResult, TransactionOptions } from './contract';
 import type { LibsqlConnection } from './libsql-connection';
 import { beginOn, commitOn, rollbackOn, runTransactionSql, settleEndedTransaction } from './libsql-transactions';
 import { loadDriver } from './load-driver';
+import { ConfigError } from '../src/shared/errors';
 import { transactionControl } from './transaction-control';
 
 /**
@@ -84,6 +85,7 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
   // Loaded when the first pool for a libsql URL is created, so a missing driver fails createPool()
   // at once, naming the package, instead of surfacing later as connection timeouts.
   const driver = loadDriver<LibsqlModule>('@libsql/client', config.scheme);
+  const intMode = libsqlIntMode(config.adapterOptions);
 
   const adapter: Adapter<LibsqlConnection> = {
     name: 'libsql',
@@ -97,7 +99,7 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
         // Fetched by the pool for this connection (a fixed token, or the authToken function's answer now).
         authToken: credentials?.authToken,
         concurrency: 1,
-        intMode: 'number',
+        intMode,
       });
       try {
         if (target.embedded && !target.inMemory) {
@@ -120,12 +122,12 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
       await (conn.tx ?? conn.client).execute('SELECT 1');
     },
 
-    async query<R>(conn: LibsqlConnection, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-      const statement: InStatement = params && params.length > 0 ? { sql, args: params as InValue[] } : sql;
+    async query<R>(conn: LibsqlConnection, sql: string, params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
+      const statement: InStatement = hasParams(params) ? { sql, args: params as InValue[] | Record<string, InValue> } : sql;
       const control = transactionControl(sql);
       if (control !== undefined && (await runTransactionSql(conn, control, statement))) return { rows: [], rowCount: 0, columns: [] };
       try {
-        return normalise<R>(await (conn.tx ?? conn.client).execute(statement));
+        return normalise<R>(await (conn.tx ?? conn.client).execute(statement), opts?.rowMode === 'array');
       } finally {
         settleEndedTransaction(conn);
       }
@@ -147,6 +149,11 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
       if (!conn.client.closed) conn.client.close();
     },
 
+    brokenBy(conn) {
+      if (conn.client.closed) return new Error('libsql client is closed');
+      return conn.beginFailed;
+    },
+
     isBroken(conn, err) {
       return conn.client.closed || conn.beginFailed !== undefined || isBrokenLibsqlError(err);
     },
@@ -165,9 +172,16 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
   return adapter as Adapter<unknown>;
 };
 
-function normalise<R>(result: ResultSet): QueryResult<R> {
+/** Positional parameters (a non-empty array) or named ones (an object). */
+function hasParams(params: unknown): boolean {
+  if (Array.isArray(params)) return params.length > 0;
+  return typeof params === 'object' && params !== null;
+}
+
+function normalise<R>(result: ResultSet, asArrays: boolean): QueryResult<R> {
   const isRead = result.columns.length > 0;
   const rows = result.rows.map((row) => {
+    if (asArrays) return Array.from(row as ArrayLike<unknown>) as R;
     const out: Record<string, unknown> = {};
     for (let i = 0; i < result.columns.length; i++) out[result.columns[i]] = row[i];
     return out as R;
@@ -176,7 +190,20 @@ function normalise<R>(result: ResultSet): QueryResult<R> {
     rows,
     rowCount: isRead ? rows.length : result.rowsAffected,
     columns: result.columns,
+    columnTypes: result.columnTypes,
   };
   if (!isRead && result.lastInsertRowid !== undefined) normalised.lastInsertId = result.lastInsertRowid;
   return normalised;
+}
+
+/**
+ * How integers come back: adapterOptions.intMode ('number', 'bigint' or 'string', as @libsql/client
+ * names them), or safeIntegers: true for 'bigint' (the better-sqlite3 adapter's option). 'number'
+ * by default, where an integer beyond 2^53 fails its row with a RangeError.
+ */
+export function libsqlIntMode(options: Record<string, unknown>): 'number' | 'bigint' | 'string' {
+  const { intMode, safeIntegers } = options;
+  if (intMode === undefined) return safeIntegers === true ? 'bigint' : 'number';
+  if (intMode === 'number' || intMode === 'bigint' || intMode === 'string') return intMode;
+  throw new ConfigError('adapterOptions.intMode', `adapterOptions.intMode=${JSON.stringify(intMode)} is not one of 'number', 'bigint', 'string'.`);
 }

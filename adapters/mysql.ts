@@ -162,6 +162,15 @@ export const createMysqlAdapter: AdapterFactory = (config) => {
 
     isRetryable: isRetryableMysqlError,
 
+    brokenBy(conn) {
+      const state = states.get(conn);
+      if (state?.broken !== undefined) return state.broken;
+      const internals = conn as unknown as { _closing?: boolean; _fatalError?: unknown; stream?: { destroyed?: boolean } };
+      if (internals._fatalError) return internals._fatalError;
+      if (internals._closing || internals.stream?.destroyed) return new Error('Connection lost: the MySQL connection was closed.');
+      return undefined;
+    },
+
     onIdleError(conn, listener) {
       const state = states.get(conn);
       if (state) state.idleListener = listener;

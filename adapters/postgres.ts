@@ -123,6 +123,14 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
 
     isRetryable: isRetryablePostgresError,
 
+    brokenBy(client) {
+      const state = states.get(client);
+      if (state?.broken !== undefined) return state.broken;
+      const internals = client as unknown as { _ending?: boolean; _queryable?: boolean };
+      if (state?.ended || internals._ending || internals._queryable === false) return new Error('Connection terminated: the PostgreSQL client has ended.');
+      return undefined;
+    },
+
     // pg 8.23's pipeline mode: each query is written at once, with a Sync after it, and answers
     // are matched in order. Toggled only between loans with nothing in flight, when pg's queues
     // are empty, so a lease gets a plain client (cursors, row limits and Submittables work there;

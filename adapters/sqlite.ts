@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Adapter, AdapterFactory, QueryResult, TransactionOptions } from './contract';
+import type { Adapter, AdapterFactory, AdapterQueryOptions, QueryResult, TransactionOptions } from './contract';
 import { loadDriver } from './load-driver';
 import { errorCode } from './server-url';
 import { parseSqliteUrl } from './sqlite-url';
@@ -116,8 +116,8 @@ export const createSqliteAdapter: AdapterFactory = (config) => {
       prepare(db, 'SELECT 1').get();
     },
 
-    async query<R>(db: Database, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-      const values = (params ?? []).map(bindable);
+    async query<R>(db: Database, sql: string, params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
+      const values = bindValues(params);
       let statement: Statement;
       try {
         statement = prepare(db, sql);
@@ -130,8 +130,10 @@ export const createSqliteAdapter: AdapterFactory = (config) => {
         throw err;
       }
       if (statement.reader) {
-        const rows = statement.all(...values) as R[];
-        return { rows, rowCount: rows.length, columns: statement.columns().map((column) => column.name) };
+        const columns = statement.columns();
+        // The statement is cached: its row mode is set on every use.
+        const rows = statement.raw(opts?.rowMode === 'array').all(...values) as R[];
+        return { rows, rowCount: rows.length, columns: columns.map((column) => column.name), columnTypes: columns.map((column) => column.type ?? '') };
       }
       const result = statement.run(...values);
       return { rows: [], rowCount: result.changes, columns: [], lastInsertId: result.lastInsertRowid };
@@ -156,6 +158,10 @@ export const createSqliteAdapter: AdapterFactory = (config) => {
       if (db.open) db.close();
     },
 
+    brokenBy(db) {
+      return db.open ? undefined : new Error('better-sqlite3 database connection is closed');
+    },
+
     isBroken(db, err) {
       return !db.open || isBrokenSqliteError(err);
     },
@@ -173,6 +179,18 @@ export const createSqliteAdapter: AdapterFactory = (config) => {
   };
   return adapter as Adapter<unknown>;
 };
+
+/**
+ * Positional parameters as arguments; named ones (an object) as better-sqlite3's one object
+ * argument, the names without their `:`/`@`/`$`.
+ */
+function bindValues(params: unknown): unknown[] {
+  if (params === undefined || params === null) return [];
+  if (Array.isArray(params)) return params.map(bindable);
+  const named: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(params as Record<string, unknown>)) named[name.replace(/^[:@$]/, '')] = bindable(value);
+  return [named];
+}
 
 /** better-sqlite3 refuses booleans; SQLite stores them as 0 and 1 anyway. */
 function bindable(value: unknown): unknown {

@@ -32,6 +32,15 @@ export function splitUrl(url: string, variable: string): SplitUrl {
   const scheme = schemeMatch[1].toLowerCase();
   const queryAt = trimmed.indexOf('?');
   const base = queryAt >= 0 ? trimmed.slice(0, queryAt) : trimmed;
+  try {
+    // Adapters decode the user, password and path; a bad escape there must be a ConfigError now, not a URIError later.
+    decodeURIComponent(base);
+  } catch {
+    throw new ConfigError(
+      variable,
+      `${variable}=${JSON.stringify(maskUrl(trimmed))} has a malformed percent-escape: '%' must be followed by two hex digits; write a literal '%' in a password as %25.`,
+    );
+  }
   const rawQuery = queryAt >= 0 ? trimmed.slice(queryAt + 1) : '';
   if (NETWORK_SCHEMES.has(scheme)) {
     let parsed: URL | undefined;

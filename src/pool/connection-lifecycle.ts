@@ -46,12 +46,18 @@ export class ConnectionLifecycle {
     const started = performance.now();
     const { raw, attemptMs } = await this.connector.open();
     const conn = newConnection(raw, this.config.maxLifetimeMs);
-    this.adapter.onIdleError?.(raw, (err) => {
-      conn.broken ??= err;
-      // An idle connection that broke goes now, not when someone next asks for it.
-      if (conn.borrowedAt === 0) this.evictIdle();
-      this.reportError(err, 'idle connection');
-    });
+    try {
+      this.adapter.onIdleError?.(raw, (err) => {
+        conn.broken ??= err;
+        // An idle connection that broke goes now, not when someone next asks for it.
+        if (conn.borrowedAt === 0) this.evictIdle();
+        this.reportError(err, 'idle connection');
+      });
+    } catch (err) {
+      // Opened but never handed to the engine: nobody else would close it.
+      await this.adapter.close(raw).catch(() => undefined);
+      throw err;
+    }
     const durationMs = performance.now() - started;
     this.recorder.counters.created++;
     this.recorder.connect.record(durationMs);

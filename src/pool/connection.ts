@@ -16,6 +16,8 @@ export interface Connection<Raw = unknown> {
   lastUsedAt: number;
   /** Date.now() when the current loan began; 0 when idle. */
   borrowedAt: number;
+  /** Counts loans: a lease belongs to the loan it was made in, and is dead once this moves on. */
+  loan: number;
   /** The error that broke it; a broken connection is destroyed, never handed out again. */
   broken: unknown;
   /** Stack of the code holding it, captured only when leak detection is on. */
@@ -44,6 +46,7 @@ export function newConnection<Raw>(raw: Raw, maxLifetimeMs: number, now = Date.n
     uses: 0,
     lastUsedAt: now,
     borrowedAt: 0,
+    loan: 0,
     broken: undefined,
     acquiredBy: undefined,
     leakReported: false,

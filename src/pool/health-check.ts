@@ -6,6 +6,7 @@ import { messageOf } from '../shared/message-of';
 import { redactText } from '../shared/secret';
 import type { Connection } from './connection';
 import type { PoolStats } from './recorder';
+import { PoolQueueFullError } from '../shared/errors';
 import { DEFAULT_THRESHOLDS } from './utilization';
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
@@ -35,7 +36,8 @@ export interface HealthCheckTarget {
   readonly connectFailure: unknown;
   readonly recorder: { readonly lastTimeoutAt: number };
   stats(): PoolStats;
-  acquireConnection(timeoutMs: number, signal?: AbortSignal): Promise<Connection>;
+  /** `probe`: a health check, not a caller: a full maxWaiting queue refuses it without counting it as a caller turned away. */
+  acquireConnection(timeoutMs: number, signal?: AbortSignal, probe?: boolean): Promise<Connection>;
   releaseConnection(conn: Connection, err?: unknown): void;
 }
 
@@ -96,7 +98,7 @@ async function acquireForCheck(pool: HealthCheckTarget, timeoutMs: number): Prom
   // At least 1 ms: a check asked to take no time at all still gives up (it never waits unbounded).
   const deadline = startDeadline(Math.max(1, timeoutMs), () => gaveUp.abort(new NoConnectionInTime(pool, timeoutMs)));
   try {
-    return await pool.acquireConnection(0, gaveUp.signal);
+    return await pool.acquireConnection(0, gaveUp.signal, true);
   } finally {
     stopDeadline(deadline);
   }
@@ -135,6 +137,8 @@ class LivenessCheckFailed extends Error {
 function failureStatus(pool: HealthCheckTarget, err: unknown): HealthStatus {
   if (pool.isClosed) return 'unhealthy';
   if (err instanceof NoConnectionInTime) return err.status;
+  // maxWaiting callers already queue for busy connections: saturated, not broken.
+  if (err instanceof PoolQueueFullError) return 'degraded';
   return 'unhealthy';
 }
 

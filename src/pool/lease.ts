@@ -1,4 +1,4 @@
-import type { QueryResult } from '../../adapters/contract';
+import type { AdapterQueryOptions, QueryResult } from '../../adapters/contract';
 import type { Connection } from './connection';
 import { ConnectionReleasedError } from '../shared/errors';
 
@@ -7,27 +7,36 @@ export interface AcquireOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
 }
+import { invalidTimeout } from './call-timeout';
 
 /** What a lease needs from its pool; kept narrow so the lease stays a small per-loan object. */
 export interface LeaseOwner {
-  runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number): Promise<QueryResult<R>>;
+  runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number, bounded?: boolean, opts?: AdapterQueryOptions): Promise<QueryResult<R>>;
   releaseConnection(conn: Connection, err?: unknown): void;
   destroyConnection(conn: Connection, reason?: unknown): Promise<void>;
 }
 
+const TAKEN_BACK = 'close() took the connection back';
+
 /**
- * One loan of a connection to a caller. A fresh object per loan, so that releasing twice is
- * caught (the second release() throws instead of returning someone else's connection).
+ * One loan of a connection to a caller. A fresh object per loan, dead the moment that loan ends:
+ * after release(), destroy(), the end of its transaction, or close() taking the connection back,
+ * every use fails with ConnectionReleasedError instead of reaching a connection that is idle or,
+ * worse, lent to someone else (a late query would run inside their transaction).
  */
 export class PooledConnection {
-  #released = false;
+  /** How this lease's loan ended, once it has. */
+  #endedBy: string | undefined;
+  readonly #loan: number;
 
   constructor(
     private readonly owner: LeaseOwner,
     private readonly conn: Connection,
     /** Inside transaction() the pool releases the connection after COMMIT or ROLLBACK, not the caller. */
     private readonly pinned = false,
-  ) {}
+  ) {
+    this.#loan = conn.loan;
+  }
 
   /** The pool's id for this connection: stable across loans, unique in the process. */
   get id(): number {
@@ -39,8 +48,14 @@ export class PooledConnection {
     return this.conn.raw;
   }
 
+  /** True once this loan is over, whoever ended it. */
   get released(): boolean {
-    return this.#released;
+    return this.endedBy !== undefined;
+  }
+
+  private get endedBy(): string | undefined {
+    if (this.#endedBy === undefined && this.conn.loan !== this.#loan) this.#endedBy = TAKEN_BACK;
+    return this.#endedBy;
   }
 
   /** @internal The pool's record of the connection, for the pool's own rooms (lane scope, integrations). */
@@ -48,9 +63,13 @@ export class PooledConnection {
     return this.conn;
   }
 
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: { timeoutMs?: number }): Promise<QueryResult<R>> {
-    if (this.#released) return Promise.reject(new ConnectionReleasedError(this.conn.id, 'query()'));
-    return this.owner.runQuery<R>(this.conn, sql, params, opts?.timeoutMs);
+  /** `rowMode: 'array'` gives each row as an array of values in column order (same-named columns all kept). */
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: { timeoutMs?: number } & AdapterQueryOptions): Promise<QueryResult<R>> {
+    const endedBy = this.endedBy;
+    if (endedBy !== undefined) return Promise.reject(new ConnectionReleasedError(this.conn.id, 'query()', endedBy));
+    const invalid = opts?.timeoutMs === undefined ? undefined : invalidTimeout(opts.timeoutMs);
+    if (invalid) return Promise.reject(invalid);
+    return this.owner.runQuery<R>(this.conn, sql, params, opts?.timeoutMs, true, opts?.rowMode === undefined ? undefined : { rowMode: opts.rowMode });
   }
 
   /**
@@ -58,17 +77,33 @@ export class PooledConnection {
    * connection instead of reusing it.
    */
   release(err?: unknown): void {
+    const endedBy = this.endedBy;
+    // close() took it back past its timeout: the holder finishing late is no bug of theirs, and a
+    // throw from the release in their finally would only fail a request the drain already ended.
+    if (endedBy === TAKEN_BACK) return;
+    if (endedBy !== undefined) throw new ConnectionReleasedError(this.conn.id, endedBy === 'release()' ? 'a second release()' : 'release()', endedBy);
     if (this.pinned) throw new Error('Inside transaction() the pool releases the connection after COMMIT or ROLLBACK; do not call release().');
-    if (this.#released) throw new ConnectionReleasedError(this.conn.id, 'a second release()');
-    this.#released = true;
+    this.#endedBy = 'release()';
     this.owner.releaseConnection(this.conn, err);
   }
 
   /** Closes the connection instead of returning it (the pool opens a replacement as needed). */
   destroy(reason?: unknown): Promise<void> {
-    if (this.#released) return Promise.reject(new ConnectionReleasedError(this.conn.id, 'destroy()'));
-    this.#released = true;
+    const endedBy = this.endedBy;
+    if (endedBy === TAKEN_BACK) return Promise.resolve();
+    if (endedBy !== undefined) return Promise.reject(new ConnectionReleasedError(this.conn.id, 'destroy()', endedBy));
+    this.#endedBy = 'destroy()';
     return this.owner.destroyConnection(this.conn, reason);
+  }
+
+  /** @internal The transaction's function returned or threw: the lease it was given is dead from now on. */
+  endLoan(why: string): void {
+    this.#endedBy ??= why;
+  }
+
+  /** @internal How the loan ended, when it has: transaction() reads whether its fn destroyed the connection. */
+  get endedHow(): string | undefined {
+    return this.endedBy;
   }
 }
 

@@ -29,7 +29,7 @@ export class PoolAlarms {
     const { slowQueryMs, criticalQueryMs } = this.config;
     if (slowQueryMs <= 0 || durationMs < slowQueryMs) return;
     const level = criticalQueryMs > 0 && durationMs >= criticalQueryMs ? 'critical' : 'warn';
-    const text = sql.length > SQL_IN_EVENTS_MAX ? `${sql.slice(0, SQL_IN_EVENTS_MAX)}…` : sql;
+    const text = sql.length > SQL_IN_EVENTS_MAX ? `${cutAt(sql, SQL_IN_EVENTS_MAX)}…` : sql;
     this.recorder.counters.slowQueries++;
     const event = { pool: this.pool.name, sql: text, durationMs: Math.round(durationMs), level, connectionId: conn.id } as const;
     this.pool.emit('slowQuery', event);
@@ -62,4 +62,10 @@ export class PoolAlarms {
       this.logger.warn(event, 'lifeguard: connection held longer than leakDetectionMs (possible leak)');
     }
   }
+}
+
+/** The first `max` UTF-16 units of `text`, one fewer when the cut would split a surrogate pair (an emoji, say). */
+export function cutAt(text: string, max: number): string {
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }

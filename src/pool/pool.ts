@@ -7,27 +7,29 @@
  * (observed-pool.ts). Its generic-pool engine is the room below, engine/. Nothing here imports
  * replicas/, observability/, process/, cli/ or integrations/ (.dependency-cruiser.cjs).
  */
+import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
-import type { Adapter, QueryResult, TransactionOptions } from '../../adapters/contract';
+import type { Adapter, AdapterQueryOptions, QueryResult, TransactionOptions } from '../../adapters/contract';
 import { adapterFactoryFor } from '../../adapters/scheme-registry';
 import { resolveConfig } from '../config';
 import { configSecrets } from '../config/config-secrets';
 import type { Logger, PoolOptions, ResolvedConfig } from '../config/types';
 import { withDeadline } from '../shared/deadline';
 import { ConnectionError, PoolClosedError, PoolQueueFullError, PoolTimeoutError } from '../shared/errors';
-import { defaultLogger } from '../shared/logger';
+import { defaultLogger, guardedLogger } from '../shared/logger';
 import { messageOf } from '../shared/message-of';
 import { redactError } from '../shared/secret';
 import { retirementReason, type Connection, type DestroyReason } from './connection';
 import { ConnectionLifecycle } from './connection-lifecycle';
 import { Connector } from './connector';
 import { Engine } from './engine/generic-pool-engine';
-import type { PoolEvents } from './events';
 import { checkHealth, type HealthCheckTarget, type HealthReport } from './health-check';
 import { Keepalive } from './keepalive';
 import { PooledConnection, runOnLease, type AcquireOptions, type LeaseOwner } from './lease';
 import { TrackerList, type MetricsTracker, type Trackable } from './metrics-tracker';
 import type { ObservedPool, PoolSizes } from './observed-pool';
+import { emitIsolated } from './listener-isolation';
+import type { PoolEvents } from './events';
 import { PoolAlarms } from './pool-alarms';
 import { createReadRouter, PrimaryReader, type Reader, type ReadPrimary, type ReadRouter, type RoutedPool } from './read-routing';
 import { PoolRecorder, type PoolStats } from './recorder';
@@ -37,11 +39,14 @@ import { runInLaneScope } from './lane-scope';
 import { PoolLane, type PoolLaneHost } from './pool-lane';
 import { isReadOnlySql, writerLaneFor, type LaneHold } from './writer-lane';
 import { Pipeline } from './pipeline/pipeline';
+import { invalidTimeout, MAX_TIMER_MS } from './call-timeout';
+import { untilAborted } from './abort';
+import { connectionLossError } from './connection-loss';
 
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
 export const VALIDATION_SKIP_WINDOW_MS = 500;
 
-export interface QueryOptions extends AcquireOptions {
+export interface QueryOptions extends AcquireOptions, AdapterQueryOptions {
   /** Route to a healthy read replica (the primary when there is none); see reader(). */
   readOnly?: boolean;
 }
@@ -56,11 +61,13 @@ export class Pool
   /** @internal */ readonly recorder = new PoolRecorder();
   /** The metrics trackers installed (registerPoolMetrics, registerPoolOtelMetrics); none costs one property read. */
   private readonly trackers = new TrackerList((err) => this.lifecycle.reportError(err, 'metrics tracker'));
-  private readonly logger: Logger;
   private readonly engine: Engine<unknown>;
   private readonly connector: Connector<unknown>;
   private readonly borrowed = new Set<Connection>();
+  /** Released inside a transaction, ROLLBACK under way: neither lent nor idle yet. */
+  private readonly rollingBack = new Map<Connection, { work: Promise<void>; hold: LaneHold | undefined }>();
   private readonly alarms: PoolAlarms;
+  private readonly logger: Logger;
   /** When the pool gives up on a statement the server should have cancelled (0: never); see statement-deadline.ts. */
   private readonly statementDeadlineMs: number;
   /** The writer lane of an embedded file (pool-lane.ts); undefined for servers. */
@@ -87,7 +94,7 @@ export class Pool
     super();
     this.config = resolveConfig(options);
     this.name = this.config.name;
-    this.logger = options.logger ?? defaultLogger;
+    this.logger = guardedLogger(options.logger ?? defaultLogger);
     this.alarms = new PoolAlarms(this, this.config, this.recorder, this.logger);
     this.statementDeadlineMs = clientStatementTimeoutMs(this.config.statementTimeoutMs);
     this.adapter = adapterFactoryFor(this.config.scheme)(this.config);
@@ -136,11 +143,31 @@ export class Pool
     this.engine.start();
   }
 
+  /** Every emit of the pool: a listener that throws never reaches the pool's work (see listener-isolation.ts). */
+  override emit<T extends EventEmitter.EventNames<PoolEvents>>(event: T, ...args: EventEmitter.EventArgs<PoolEvents, T>): boolean {
+    return emitIsolated(this, this.logger, String(event), () => super.emit(event, ...args), (e, payload) => super.emit(e, payload));
+  }
+
+  /**
+   * What util.inspect and console.log show of a pool: its name, masked URL and sizes. The object
+   * graph behind it holds driver clients, whose own fields carry the password in clear.
+   */
+  [inspect.custom](): string {
+    const { total, active, idle, pending } = this.sizesForInspect();
+    return `Pool ${JSON.stringify({ name: this.name, url: this.config.url, total, active, idle, pending, closed: this.closing })}`;
+  }
+
+  private sizesForInspect(): { total: number; active: number; idle: number; pending: number } {
+    return { total: this.engine.size, active: this.borrowed.size, idle: this.engine.idle, pending: this.engine.pending };
+  }
+
   // ---- public API -------------------------------------------------------------------------
 
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
     if (opts?.readOnly && this.replicas) return this.readView.query<R>(sql, params, opts);
     if (this.closing) return Promise.reject(new PoolClosedError(this.name));
+    const invalid = opts?.timeoutMs === undefined ? undefined : invalidTimeout(opts.timeoutMs);
+    if (invalid) return Promise.reject(invalid);
     return this.queryNow<R>(sql, params, opts);
   }
 
@@ -155,7 +182,8 @@ export class Pool
     let failure: unknown;
     try {
       const { pipeline } = this;
-      if (pipeline !== undefined) {
+      // Rows as arrays are asked for by the data-layer facades, which run their statements alone.
+      if (pipeline !== undefined && opts?.rowMode === undefined) {
         // A caller's own timeout or signal needs a statement it can cancel alone: it runs alone.
         const estimateMs = opts?.timeoutMs === undefined && opts?.signal === undefined ? pipeline.estimate(sql) : undefined;
         if (estimateMs !== undefined) return await pipeline.run<R>(sql, params, estimateMs);
@@ -169,7 +197,7 @@ export class Pool
         const taken = this.acquireNow(timeoutMs, opts?.signal);
         conn = taken instanceof Promise ? await taken : taken;
       }
-      return await this.runQuery<R>(conn, sql, params, opts?.timeoutMs);
+      return await this.runQuery<R>(conn, sql, params, opts?.timeoutMs, true, opts?.rowMode === undefined ? undefined : { rowMode: opts.rowMode });
     } catch (err) {
       failure = err;
       throw err;
@@ -233,6 +261,8 @@ export class Pool
 
   acquire(opts?: AcquireOptions): Promise<PooledConnection> {
     if (this.closing) return Promise.reject(new PoolClosedError(this.name));
+    const invalid = opts?.timeoutMs === undefined ? undefined : invalidTimeout(opts.timeoutMs);
+    if (invalid) return Promise.reject(invalid);
     return this.acquireLease(opts);
   }
 
@@ -254,6 +284,9 @@ export class Pool
   }
 
   transaction<T>(fn: (tx: PooledConnection) => Promise<T>, opts: TransactionOptions & AcquireOptions = {}): Promise<T> {
+    if (this.closing) return Promise.reject(new PoolClosedError(this.name));
+    const invalid = invalidTimeout(opts.timeoutMs);
+    if (invalid) return Promise.reject(invalid);
     return this.accepted(() => runTransaction(this.transactionHost, fn, opts));
   }
 
@@ -375,13 +408,13 @@ export class Pool
   }
 
   private checkDrained(): void {
-    if (this.inFlight === 0 && this.borrowed.size === 0) this.onDrained?.();
+    if (this.inFlight === 0 && this.borrowed.size === 0 && this.rollingBack.size === 0) this.onDrained?.();
   }
 
   /** @internal */
-  acquireConnection(timeoutMs: number, signal?: AbortSignal): Promise<Connection> {
+  acquireConnection(timeoutMs: number, signal?: AbortSignal, probe = false): Promise<Connection> {
     try {
-      const taken = this.acquireNow(timeoutMs, signal);
+      const taken = this.acquireNow(timeoutMs, signal, probe);
       return taken instanceof Promise ? taken : Promise.resolve(taken);
     } catch (err) {
       return Promise.reject(err);
@@ -393,9 +426,9 @@ export class Pool
    * no closure, no timer. Otherwise the caller waits in the engine's queue (sharing the pool's one
    * deadline timer).
    */
-  private acquireNow(timeoutMs: number, signal?: AbortSignal): Connection | Promise<Connection> {
+  private acquireNow(timeoutMs: number, signal?: AbortSignal, probe = false): Connection | Promise<Connection> {
     if (this.stopped) return Promise.reject(new PoolClosedError(this.name));
-    const full = this.queueFull((this.pipeline?.waiting ?? 0) + (this.lane?.waiting ?? 0));
+    const full = this.queueFull((this.pipeline?.waiting ?? 0) + (this.lane?.waiting ?? 0), probe);
     if (full !== undefined) return Promise.reject(full);
     const startedAt = Date.now();
     const idle = signal?.aborted ? undefined : this.engine.takeIdle();
@@ -404,33 +437,40 @@ export class Pool
   }
 
   /** PoolQueueFullError when maxWaiting callers already wait for a release (`alsoWaiting`: the pipeline's), counted; else undefined. */
-  private queueFull(alsoWaiting: number): PoolQueueFullError | undefined {
+  private queueFull(alsoWaiting: number, probe = false): PoolQueueFullError | undefined {
     const { maxWaiting } = this.config;
     if (maxWaiting <= 0 || this.engine.waitingForRelease + alsoWaiting < maxWaiting) return undefined;
-    this.recorder.counters.queueFull++;
+    // A health probe that finds the queue full was not a caller turned away: not counted.
+    if (!probe) this.recorder.counters.queueFull++;
     return new PoolQueueFullError(this.name, maxWaiting);
   }
 
   /** The hot path: a healthy connection used moments ago goes straight out, with no round-trip. */
   private admit(conn: Connection, startedAt: number, timeoutMs: number, signal?: AbortSignal, now = Date.now()): Connection | Promise<Connection> {
-    if (retirementReason(conn, this.config.maxUses, now) === undefined && this.skipsValidation(conn, now)) return this.lend(conn, startedAt, now);
+    this.noteDriverState(conn);
+    if (retirementReason(conn, this.config.maxUses, now) === undefined && !this.needsValidation(conn, now)) {
+      return this.lend(conn, startedAt, now);
+    }
     return this.admitAfterChecks(conn, startedAt, timeoutMs, signal);
-  }
-
-  /** No validation round-trip: testOnAcquire is off, or the connection was used moments ago. */
-  private skipsValidation(conn: Connection, now: number): boolean {
-    return !this.config.testOnAcquire || now - conn.lastUsedAt < VALIDATION_SKIP_WINDOW_MS;
   }
 
   /** Retires expired connections and validates stale ones, taking others until one passes or time runs out. */
   private async admitAfterChecks(conn: Connection, startedAt: number, timeoutMs: number, signal?: AbortSignal): Promise<Connection> {
     const deadline = timeoutMs > 0 ? startedAt + timeoutMs : Infinity;
+    let validated = false;
     for (;;) {
       const now = Date.now();
+      // Checked again after a validation too: a backend killed while SELECT 1 was answered is
+      // known to the driver only a moment later.
+      this.noteDriverState(conn);
       const reason = retirementReason(conn, this.config.maxUses, now);
+      if (reason === undefined && (validated || !this.needsValidation(conn, now))) break;
       if (reason !== undefined) this.engine.retire(conn, reason);
-      else if (this.skipsValidation(conn, now)) break;
-      else if (await this.passesValidation(conn, deadline - now)) break;
+      else if (await this.passesValidation(conn, deadline - now, signal)) {
+        validated = true;
+        continue;
+      }
+      validated = false;
       if (this.stopped) throw new PoolClosedError(this.name);
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw this.timeoutError(Date.now() - startedAt, this.engine.pending);
@@ -439,8 +479,30 @@ export class Pool
     return this.lend(conn, startedAt, Date.now());
   }
 
+  /**
+   * What the driver already knows, without a round trip: a connection whose socket closed, whose
+   * session was killed or whose holder ended it is marked broken here and never lent. pg can
+   * deliver a backend's FATAL in the same read as its ReadyForQuery, before any listener of ours
+   * exists, so a connection can be dead on arrival.
+   */
+  private noteDriverState(conn: Connection): void {
+    if (conn.broken !== undefined || this.adapter.brokenBy === undefined) return;
+    const cause = this.adapter.brokenBy(conn.raw);
+    if (cause !== undefined) conn.broken = cause;
+  }
+
+  /**
+   * testOnAcquire's round trip, skipped (HikariCP's rule) for a connection that came back from a
+   * caller moments ago. Not for a brand-new one: nothing has run on it since the handshake, and a
+   * backend killed right after it is only found by asking.
+   */
+  private needsValidation(conn: Connection, now: number): boolean {
+    return this.config.testOnAcquire && (conn.uses === 0 || now - conn.lastUsedAt >= VALIDATION_SKIP_WINDOW_MS);
+  }
+
   private lend(conn: Connection, startedAt: number, now: number): Connection {
     conn.uses++;
+    conn.loan++;
     conn.borrowedAt = now;
     conn.leakReported = false;
     if (this.config.leakDetectionMs > 0) conn.acquiredBy = new Error('acquired here').stack;
@@ -462,8 +524,9 @@ export class Pool
     this.recorder.use.record(useMs, now);
     this.trackers.current?.recordUse(useMs);
     conn.borrowedAt = 0;
+    // The loan is over: every lease made for it is dead from here on, whoever still holds one.
+    conn.loan++;
     conn.lastUsedAt = now;
-    if (this.listenerCount('release') > 0) this.emit('release', { pool: this.name, connectionId: conn.id, useMs });
     if (err !== undefined && conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
     // The lane goes to the next writer only once this connection can no longer write: after the
     // rollback of a transaction left open, which must not overlap the next writer's BEGIN.
@@ -471,11 +534,13 @@ export class Pool
     conn.laneHold = undefined;
     const reason = this.stopped ? 'drain' : retirementReason(conn, this.config.maxUses, now);
     if (reason !== undefined) this.retire(conn, reason, hold);
-    else if (this.adapter.inTransaction?.(conn.raw)) void this.rollbackThenReturn(conn, hold);
+    else if (this.adapter.inTransaction?.(conn.raw)) this.rollbackThenReturn(conn, hold);
     else {
       this.engine.give(conn);
       hold?.leave();
     }
+    // The pool's own bookkeeping is done: whatever a listener does from here sees a consistent pool.
+    if (this.listenerCount('release') > 0) this.emit('release', { pool: this.name, connectionId: conn.id, useMs });
     this.trackUtilization(now);
     if (this.closing && this.borrowed.size === 0) this.checkDrained();
   }
@@ -490,23 +555,23 @@ export class Pool
    * @internal A statement on a borrowed connection. On an embedded file, a lease's statement that
    * may write first takes the writer lane for its connection (pool-lane.ts).
    */
-  runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number, bounded = true): Promise<QueryResult<R>> {
+  runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number, bounded = true, opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
     const lane = this.lane;
-    if (lane === undefined || conn.laneHold !== undefined || isReadOnlySql(sql)) return this.runStatement<R>(conn, sql, params, timeoutMs, bounded);
-    return lane.enterFor(conn).then(() => this.runStatement<R>(conn, sql, params, timeoutMs, bounded));
+    if (lane === undefined || conn.laneHold !== undefined || isReadOnlySql(sql)) return this.runStatement<R>(conn, sql, params, timeoutMs, bounded, opts);
+    return lane.enterFor(conn).then(() => this.runStatement<R>(conn, sql, params, timeoutMs, bounded, opts));
   }
 
-  private async runStatement<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs: number | undefined, bounded: boolean): Promise<QueryResult<R>> {
+  private async runStatement<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs: number | undefined, bounded: boolean, opts: AdapterQueryOptions | undefined): Promise<QueryResult<R>> {
     const started = performance.now();
     try {
-      const running = this.adapter.query<R>(conn.raw, sql, params);
+      const running = this.adapter.query<R>(conn.raw, sql, params, opts);
       // A pipelined statement is bounded per connection instead (the pipeline's watchdog): its
       // answer waits for the statements ahead of it, which the server times out one by one.
       return await (bounded ? this.boundedByStatementTimeout(conn, running, timeoutMs) : running);
     } catch (err) {
       if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
       // Drivers echo connection strings in some errors; the caller gets the error without secrets.
-      throw redactError(err, configSecrets(this.config));
+      throw redactError(connectionLossError(conn, err), configSecrets(this.config));
     } finally {
       const durationMs = performance.now() - started;
       this.recorder.query.record(durationMs);
@@ -521,12 +586,24 @@ export class Pool
     return limitMs > 0 && !this.adapter.synchronous ? withQueryDeadline(conn, running, limitMs) : running;
   }
 
-  private async passesValidation(conn: Connection, remainingMs: number): Promise<boolean> {
+  /**
+   * The liveness round trip, bounded by what is left of the caller's wait (and connectTimeoutMs)
+   * and cut short by the caller's signal: health() passes its own deadline that way, and must
+   * answer by it even when the network under an idle connection went silent.
+   */
+  private async passesValidation(conn: Connection, remainingMs: number, signal?: AbortSignal): Promise<boolean> {
     const limit = Math.min(remainingMs, this.config.connectTimeoutMs > 0 ? this.config.connectTimeoutMs : remainingMs);
     try {
-      await withQueryDeadline(conn, this.adapter.validate(conn.raw), Number.isFinite(limit) ? Math.max(limit, 1) : 0x7fffffff);
+      const validating = withQueryDeadline(conn, this.adapter.validate(conn.raw), Number.isFinite(limit) ? Math.max(limit, 1) : MAX_TIMER_MS);
+      await (signal ? untilAborted(validating, signal) : validating);
       return true;
     } catch (err) {
+      if (signal?.aborted && err === signal.reason) {
+        // Given up on while its check was unanswered: not to be trusted with the next caller either.
+        conn.broken ??= new Error('validation did not answer before the caller gave up');
+        this.engine.retire(conn, 'validation');
+        throw err;
+      }
       this.recorder.counters.validationFailures++;
       conn.broken ??= redactError(err, configSecrets(this.config));
       this.engine.retire(conn, 'validation');
@@ -534,16 +611,41 @@ export class Pool
     }
   }
 
-  private async rollbackThenReturn(conn: Connection, hold: LaneHold | undefined): Promise<void> {
-    try {
-      await this.adapter.rollback(conn.raw);
+  /**
+   * A connection released inside a transaction is rolled back before anyone else gets it. The
+   * drain waits for these like for borrowed connections; one still rolling back when the drain's
+   * time is up is destroyed then (closeRollingBack, which also gives up its lane), and whatever
+   * comes back after that is not returned to a pool that has stopped.
+   */
+  private rollbackThenReturn(conn: Connection, hold: LaneHold | undefined): void {
+    const work = (async () => {
+      try {
+        await this.adapter.rollback(conn.raw);
+        if (!this.rollingBack.has(conn)) return;
+        hold?.leave();
+        if (this.stopped) this.engine.retire(conn, 'drain');
+        else this.engine.give(conn);
+      } catch (err) {
+        if (!this.rollingBack.has(conn)) return;
+        hold?.leave();
+        conn.broken ??= err;
+        this.engine.retire(conn, 'transaction');
+        this.lifecycle.reportError(err, 'rollback on release');
+      } finally {
+        this.rollingBack.delete(conn);
+        if (this.closing) this.checkDrained();
+      }
+    })();
+    this.rollingBack.set(conn, { work, hold });
+  }
+
+  /** The drain is over: connections still rolling back are destroyed now (the server rolls back as their sessions end). */
+  private closeRollingBack(): void {
+    for (const [conn, { hold }] of [...this.rollingBack]) {
+      this.rollingBack.delete(conn);
       hold?.leave();
-      this.engine.give(conn);
-    } catch (err) {
-      conn.broken ??= err;
-      this.engine.retire(conn, 'transaction');
-      hold?.leave();
-      this.lifecycle.reportError(err, 'rollback on release');
+      conn.broken ??= new PoolClosedError(this.name);
+      this.engine.retire(conn, 'drain');
     }
   }
 
@@ -631,7 +733,7 @@ export class Pool
    */
   private async drain(timeoutMs: number): Promise<void> {
     this.closing = true;
-    if (this.inFlight > 0 || this.borrowed.size > 0) {
+    if (this.inFlight > 0 || this.borrowed.size > 0 || this.rollingBack.size > 0) {
       const drained = new Promise<void>((resolve) => (this.onDrained = resolve));
       // At least 1 ms, as before: close({ timeoutMs: 0 }) stops at once rather than waiting unbounded.
       await withDeadline(drained, Math.max(1, timeoutMs), () => undefined);
@@ -648,6 +750,7 @@ export class Pool
       conn.broken ??= new PoolClosedError(this.name);
       this.releaseConnection(conn);
     }
+    this.closeRollingBack();
     // A connection out for its keepalive check is neither idle nor lent: it is retired when the check ends.
     await keepaliveStopped;
     await this.engine.shutdown();

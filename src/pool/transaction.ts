@@ -1,7 +1,8 @@
 import type { Adapter, TransactionOptions } from '../../adapters/contract';
 import type { Connection } from './connection';
-import { QueryTimeoutError, TransactionOutcomeUnknownError } from '../shared/errors';
+import { QueryTimeoutError, TransactionOutcomeUnknownError, TransactionRolledBackError } from '../shared/errors';
 import type { PooledConnection } from './lease';
+import { connectionLossError } from './connection-loss';
 
 export interface TransactionHost {
   adapter: Adapter<unknown>;
@@ -72,16 +73,45 @@ async function attemptOnce<T>(host: TransactionHost, fn: (tx: PooledConnection) 
 /** BEGIN and the caller's function; on failure, ROLLBACK (or give the connection up). */
 async function beforeCommit<T>(host: TransactionHost, conn: Connection, fn: (tx: PooledConnection) => Promise<T>, opts: Options): Promise<T> {
   try {
-    await host.bounded(conn, host.adapter.begin(conn.raw, opts));
-    const tx = host.lease(conn);
-    return await host.inLaneScope(conn, () => fn(tx));
+    await begin(host, conn, opts);
+    return await runBody(host, conn, (tx) => host.inLaneScope(conn, () => fn(tx)));
   } catch (err) {
     if (conn.broken === undefined && host.adapter.isBroken(conn.raw, err)) conn.broken = err;
     await rollbackOrBreak(host, conn);
     // A timeout says the database is slow, not gone: retrying would pile more work on it.
-    if (conn.broken !== undefined && !(err instanceof QueryTimeoutError) && typeof err === 'object' && err !== null) lostBeforeCommit.add(err);
+    // One fn destroyed on purpose is not a lost connection either.
+    if (conn.broken !== undefined && !(err instanceof QueryTimeoutError) && !(err instanceof TransactionRolledBackError) && typeof err === 'object' && err !== null) lostBeforeCommit.add(err);
     throw err;
   }
+}
+
+async function begin(host: TransactionHost, conn: Connection, opts: Options): Promise<void> {
+  try {
+    await host.bounded(conn, host.adapter.begin(conn.raw, opts));
+  } catch (err) {
+    if (conn.broken === undefined && host.adapter.isBroken(conn.raw, err)) conn.broken = err;
+    throw connectionLossError(conn, err);
+  }
+}
+
+/**
+ * The caller's function on a lease that dies the moment fn settles: a query fn forgot to await
+ * must fail with CONNECTION_RELEASED, not run after COMMIT in autocommit, or inside the next
+ * transaction on the same connection. A lease fn destroyed means nothing can be committed: the
+ * server rolls back when the session ends, and the caller is told so.
+ */
+async function runBody<T>(host: TransactionHost, conn: Connection, fn: (tx: PooledConnection) => Promise<T>): Promise<T> {
+  const lease = host.lease(conn);
+  let result: T;
+  try {
+    result = await fn(lease);
+  } finally {
+    lease.endLoan('its transaction ended');
+  }
+  if (lease.endedHow === 'destroy()') {
+    throw new TransactionRolledBackError('the transaction function destroyed its connection, so COMMIT was never sent and the server rolled back.', true);
+  }
+  return result;
 }
 
 async function commit(host: TransactionHost, conn: Connection): Promise<void> {

@@ -4,6 +4,7 @@ import { PooledConnection, runOnLease, type AcquireOptions } from '../pool/lease
 import { announceRead, type ReadPrimary, type Reader, type RoutedPool } from '../pool/read-routing';
 import { ConnectionError, ConnectionLostError, PoolClosedError, PoolTimeoutError, QueryTimeoutError } from '../shared/errors';
 import type { Replica, ReplicaSet } from './replica-set';
+import { invalidTimeout } from '../pool/call-timeout';
 
 /**
  * `pool.reader()` of a pool with read replicas: each call goes to the least-busy healthy replica,
@@ -18,13 +19,18 @@ export class ReplicaReader<P extends RoutedPool> implements Reader {
   ) {}
 
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: AcquireOptions): Promise<QueryResult<R>> {
+    const invalid = invalidTimeout(opts?.timeoutMs);
+    if (invalid) return Promise.reject(invalid);
     return this.route(
       (replica) => this.queryOn<R>(replica, sql, params, opts),
-      () => this.primary.query<R>(sql, params, opts),
+      // Without readOnly: the primary's query() would send a readOnly read straight back here, forever.
+      () => this.primary.query<R>(sql, params, withoutReadOnly(opts)),
     );
   }
 
   acquire(opts?: AcquireOptions): Promise<PooledConnection> {
+    const invalid = invalidTimeout(opts?.timeoutMs);
+    if (invalid) return Promise.reject(invalid);
     return this.route(
       async (replica) => new PooledConnection(replica.pool, await this.acquireOn(replica, opts)),
       () => this.primary.acquire(opts),
@@ -105,4 +111,11 @@ class ReplicaUnreachable extends Error {
   constructor(cause: unknown) {
     super('read replica connection broke', { cause });
   }
+}
+
+/** The caller's options without readOnly, for the primary's own query(). */
+function withoutReadOnly(opts: (AcquireOptions & { readOnly?: boolean }) | undefined): AcquireOptions | undefined {
+  if (opts === undefined || !('readOnly' in opts)) return opts;
+  const { readOnly: _readOnly, ...rest } = opts;
+  return rest;
 }

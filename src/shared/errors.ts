@@ -116,12 +116,10 @@ export class ConnectionError extends LifeguardError {
   }
 }
 
+/** A lease was used after its loan ended: released, destroyed, its transaction over, or taken back by close(). */
 export class ConnectionReleasedError extends LifeguardError {
-  constructor(connectionId: number, what: string) {
-    super(
-      'CONNECTION_RELEASED',
-      `Connection ${connectionId} was already released to the pool; ${what} is not allowed after release().`,
-    );
+  constructor(connectionId: number, what: string, endedBy = 'release()') {
+    super('CONNECTION_RELEASED', `Connection ${connectionId}'s loan already ended (${endedBy}); ${what} is not allowed after that.`);
   }
 }
 
@@ -164,8 +162,14 @@ export class QueryTimeoutError extends LifeguardError {
  * error was caught), so the server discarded the whole transaction. Nothing was applied.
  */
 export class TransactionRolledBackError extends LifeguardError {
-  constructor(detail: string) {
-    super('TRANSACTION_ROLLED_BACK', `COMMIT rolled the transaction back instead: ${detail} Nothing was applied; fix the failing statement and run the transaction again.`);
+  /** `detail` says why; `withoutCommit` when COMMIT was never sent (the function destroyed its connection). */
+  constructor(detail: string, withoutCommit = false) {
+    super(
+      'TRANSACTION_ROLLED_BACK',
+      withoutCommit
+        ? `The transaction was rolled back: ${detail} Nothing was applied.`
+        : `COMMIT rolled the transaction back instead: ${detail} Nothing was applied; fix the failing statement and run the transaction again.`,
+    );
   }
 }
 

@@ -32,3 +32,21 @@ export const silentLogger: Logger = {
   warn: () => undefined,
   error: () => undefined,
 };
+
+/**
+ * The user's logger, made unable to throw into the pool: a log line is written from inside a
+ * release, a timer or a query's finally, and a logger that throws there must not fail the caller
+ * or leave a connection half-returned.
+ */
+export function guardedLogger(logger: Logger): Logger {
+  const guard =
+    (level: keyof Logger) =>
+    (obj: object, msg?: string): void => {
+      try {
+        logger[level](obj, msg);
+      } catch {
+        // Nowhere left to report a broken logger to.
+      }
+    };
+  return { debug: guard('debug'), info: guard('info'), warn: guard('warn'), error: guard('error') };
+}

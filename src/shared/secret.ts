@@ -55,6 +55,9 @@ export function maskUrl(url: string): string {
     const parsed = new URL(url);
     // `user:pw@host/db` (no scheme) parses as scheme "user:" with an opaque path: not ours to trust.
     if (!parsed.host && url.includes('@')) return maskUnparsed(url);
+    // `user:123#pw@host`: an unencoded '#' ends the authority, so the user parses as the host, the
+    // digits as the port, and the password hides in the fragment, where nothing would mask it.
+    if (parsed.hash.includes('@')) return maskUnparsed(url);
     const secretKeys = [...parsed.searchParams.keys()].filter((key) => SECRET_PARAM.test(key));
     // Re-serialising changes some URLs (file:app.db becomes file:///app.db): leave clean ones as given.
     if (!parsed.password && secretKeys.length === 0) return url;

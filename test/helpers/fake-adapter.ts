@@ -9,6 +9,10 @@ export interface FakeRaw {
   idleErrorListener?: (err: unknown) => void;
   /** The password it was opened with (from the pool's credentials), if any. */
   password?: string;
+  /** Statements under way on this connection; they fail when it is closed or killed (with abortInFlightOnClose). */
+  running?: Set<(err: Error) => void>;
+  /** Statements this connection was asked to run, in total. */
+  queries?: number;
 }
 
 /**
@@ -42,6 +46,8 @@ export class FakeDatabase {
   serverLimit = Infinity;
   commitError: Error | undefined;
   rollbackError: Error | undefined;
+  /** A ROLLBACK takes this long (a background rollback still running when close() is called). */
+  rollbackDelayMs = 0;
   maxOpenSeen = 0;
   /** Every query takes at least this long (slow-query tests with any SQL text). */
   queryDelayMs = 0;
@@ -56,6 +62,19 @@ export class FakeDatabase {
   requirePassword: string | undefined;
   /** What replicationLagMs() reports; undefined: not a replica. */
   replicationLagMs: number | undefined;
+  /** Connections connect() returned and close() has not closed yet (killed ones included): what the pool should still count. */
+  readonly unclosed = new Set<FakeRaw>();
+  /**
+   * The next connections open already dead, their error raised before anyone could listen, the way
+   * pg delivers a backend's FATAL in the same read as its ReadyForQuery.
+   */
+  deadOnArrival = false;
+  /** deadOnArrival for the next connection only (the race pg has), not for every one from now on. */
+  deadOnArrivalOnce = false;
+  /** Statements under way fail at once when their connection is closed or killed, as with a real socket. */
+  abortInFlightOnClose = false;
+  /** Set for an embedded-like database: the pool runs its writes through a writer lane under this key. */
+  writerLaneKey: string | undefined;
 
   adapter(): Adapter<FakeRaw> {
     return this.makeAdapter(this);
@@ -64,6 +83,7 @@ export class FakeDatabase {
   private makeAdapter(db: FakeDatabase): Adapter<FakeRaw> {
     return {
       name: 'fake',
+      ...(db.writerLaneKey !== undefined ? { writerLaneKey: db.writerLaneKey } : {}),
       connect(signal, credentials) {
         db.connects++;
         db.credentialsSeen.push(credentials);
@@ -73,10 +93,17 @@ export class FakeDatabase {
         if (db.connectError && db.failSync) throw db.connectError;
         if (db.connectError) return Promise.reject(db.connectError);
         if (db.open.size >= db.serverLimit) return Promise.reject(Object.assign(new Error('too many connections'), { code: 'ETOOMANY' }));
-        const raw: FakeRaw = { id: db.nextId++, open: true, inTx: false, broken: false, password: credentials?.password };
+        const raw: FakeRaw = { id: db.nextId++, open: true, inTx: false, broken: false, running: new Set(), queries: 0, password: credentials?.password };
+        const dead = db.deadOnArrival;
         const finish = () => {
           db.open.add(raw);
+          db.unclosed.add(raw);
           db.maxOpenSeen = Math.max(db.maxOpenSeen, db.open.size);
+          // Killed before the pool could attach a listener: nobody hears the error.
+          if (dead) {
+            db.kill(raw);
+            if (db.deadOnArrivalOnce) db.deadOnArrival = false;
+          }
           return raw;
         };
         if (db.connectDelayMs <= 0) return Promise.resolve(finish());
@@ -96,21 +123,27 @@ export class FakeDatabase {
         db.maxValidatingAtOnce = Math.max(db.maxValidatingAtOnce, db.validatingNow);
         try {
           if (db.hangValidation.has(raw.id)) await new Promise(() => undefined);
-          if (db.validateDelayMs > 0) await new Promise((r) => setTimeout(r, db.validateDelayMs));
+          if (db.validateDelayMs > 0) await db.wait(raw, db.validateDelayMs);
           if (!raw.open || raw.broken || db.failValidation.has(raw.id)) throw new Error(`connection ${raw.id} is dead`);
         } finally {
           db.validatingNow--;
         }
       },
       async query<R>(raw: FakeRaw, sql: string): Promise<QueryResult<R>> {
+        raw.queries = (raw.queries ?? 0) + 1;
         if (!raw.open) throw Object.assign(new Error('connection closed'), { code: 'ECONNRESET' });
         const sleep = /^sleep (\d+)$/.exec(sql);
-        if (sleep) await new Promise((r) => setTimeout(r, Number(sleep[1])));
-        if (db.queryDelayMs > 0) await new Promise((r) => setTimeout(r, db.queryDelayMs));
+        if (sleep) await db.wait(raw, Number(sleep[1]));
+        if (db.queryDelayMs > 0) await db.wait(raw, db.queryDelayMs);
         if (sql === 'fail') throw Object.assign(new Error('syntax error'), { code: 'ESYNTAX' });
         if (sql === 'break') {
           raw.broken = true;
           throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+        }
+        if (sql === 'lose') {
+          // The way pg reports a lost connection: plain words, no code.
+          raw.broken = true;
+          throw new Error('Connection terminated unexpectedly');
         }
         if (sql === 'retryable') throw Object.assign(new Error('could not serialize'), { code: 'ESERIAL' });
         return { rows: [{ connectionId: raw.id } as R], rowCount: 1 };
@@ -123,6 +156,7 @@ export class FakeDatabase {
         raw.inTx = false;
       },
       async rollback(raw) {
+        if (db.rollbackDelayMs > 0) await new Promise((r) => setTimeout(r, db.rollbackDelayMs));
         if (db.rollbackError) throw db.rollbackError;
         raw.inTx = false;
       },
@@ -130,6 +164,13 @@ export class FakeDatabase {
         if (raw.open) db.closes++;
         raw.open = false;
         db.open.delete(raw);
+        db.unclosed.delete(raw);
+        db.failRunning(raw);
+      },
+      // What the driver saw: a connection killed with an error. A socket that died without a word
+      // (open false, broken not set) is found only by using it, as with a real silent network.
+      brokenBy(raw) {
+        return raw.broken ? Object.assign(new Error(`connection ${raw.id} was killed`), { code: 'ECONNRESET' }) : undefined;
       },
       isBroken(raw, err) {
         return raw.broken || !raw.open || (err as { code?: string }).code === 'ECONNRESET';
@@ -154,11 +195,32 @@ export class FakeDatabase {
     };
   }
 
+  /** Waits ms on a connection; with abortInFlightOnClose the wait fails when the connection closes. */
+  wait(raw: FakeRaw, ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        reject(err);
+      };
+      const timer = setTimeout(() => {
+        raw.running?.delete(fail);
+        resolve();
+      }, ms);
+      if (this.abortInFlightOnClose) raw.running?.add(fail);
+    });
+  }
+
+  private failRunning(raw: FakeRaw): void {
+    for (const fail of raw.running ?? []) fail(Object.assign(new Error('connection closed under the statement'), { code: 'ECONNRESET' }));
+    raw.running?.clear();
+  }
+
   /** Kills a connection the way a server does: it breaks and tells its idle listener. */
   kill(raw: FakeRaw): void {
     raw.broken = true;
     raw.open = false;
     this.open.delete(raw);
+    this.failRunning(raw);
     raw.idleErrorListener?.(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }));
   }
 }

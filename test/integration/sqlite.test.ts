@@ -30,7 +30,7 @@ describe('sqlite adapter (better-sqlite3)', () => {
     const insert = await pool.query('INSERT INTO t (name, active) VALUES (?, ?)', ['ada', true]);
     expect(insert).toEqual({ rows: [], rowCount: 1, columns: [], lastInsertId: 1 });
     const select = await pool.query('SELECT id, name, active FROM t WHERE name = ?', ['ada']);
-    expect(select).toEqual({ rows: [{ id: 1, name: 'ada', active: 1 }], rowCount: 1, columns: ['id', 'name', 'active'] });
+    expect(select).toEqual({ rows: [{ id: 1, name: 'ada', active: 1 }], rowCount: 1, columns: ['id', 'name', 'active'], columnTypes: ['INTEGER', 'TEXT', 'INTEGER'] });
   });
 
   it('runs a script of several statements when it has no parameters', async () => {

@@ -185,19 +185,21 @@ describe('query and validation errors whose driver message echoes the URL', () =
         isBroken: () => false,
       };
     });
-    const pool = createPool({ url: `echoing://app:${PASSWORD}@localhost/db`, authToken: TOKEN, env: {}, logger: silentLogger, max: 1, testOnAcquire: true });
+    const url = `echoing://app:${PASSWORD}@localhost/db`;
+    const pool = createPool({ url, authToken: TOKEN, env: {}, logger: silentLogger, max: 1, testOnAcquire: false });
+    // A new connection is validated before its first loan: this pool's every validation fails, loudly.
+    const validating = createPool({ url, authToken: TOKEN, env: {}, logger: silentLogger, max: 1, testOnAcquire: true, acquireTimeoutMs: 200, name: 'validating' });
     try {
-      const destroyed: unknown[] = [];
-      pool.on('destroy', (event) => destroyed.push(event.error));
       const queryError = await pool.query('SELECT 1').catch((e: unknown) => e);
       expect((queryError as Error).message).toMatch(/server at echoing:\/\/app:\[redacted\]@localhost\/db|server at \[redacted\]/);
       expectNoSecret(queryError);
-      await new Promise((resolve) => setTimeout(resolve, 550));
-      await pool.query('SELECT 1').catch(() => undefined);
+      const destroyed: unknown[] = [];
+      validating.on('destroy', (event) => destroyed.push(event.error));
+      await validating.query('SELECT 1').catch(() => undefined);
       expect(destroyed.length).toBeGreaterThanOrEqual(1);
       for (const error of destroyed) expectNoSecret(error);
     } finally {
-      await pool.close({ timeoutMs: 100 });
+      await Promise.all([pool.close({ timeoutMs: 100 }), validating.close({ timeoutMs: 100 })]);
     }
   });
 });

@@ -6,11 +6,32 @@ describe('testOnAcquire', () => {
   it('skips validation for a connection used in the last 500 ms and validates an older one', async () => {
     const { pool, db } = fakePool({ max: 1, testOnAcquire: true });
     await pool.query('select');
+    const afterFirst = db.validations;
     await pool.query('select');
-    expect(db.validations).toBe(0);
+    expect(db.validations).toBe(afterFirst);
     await sleep(550);
     await pool.query('select');
+    expect(db.validations).toBe(afterFirst + 1);
+  });
+
+  it('validates a brand-new connection before its first loan: it has not been used, only opened', async () => {
+    const { pool, db } = fakePool({ max: 1, testOnAcquire: true });
+    await pool.query('select');
     expect(db.validations).toBe(1);
+  });
+
+  it('never lends a connection the driver already knows is dead, even one opened a moment ago', async () => {
+    const { pool, db } = fakePool({ max: 1, testOnAcquire: false, acquireTimeoutMs: 500 });
+    db.deadOnArrival = true;
+    db.connectDelayMs = 2;
+    const first = pool.acquire();
+    await sleep(20);
+    db.deadOnArrival = false;
+    const lease = await first;
+    const raw = lease.raw as { open: boolean; id: number };
+    expect(raw.open).toBe(true);
+    expect(db.connects).toBeGreaterThanOrEqual(2);
+    lease.release();
   });
 
   it('destroys a connection that fails validation and hands the waiter another, never an error', async () => {

@@ -286,3 +286,29 @@ describe('the read router seam', () => {
     expect(pool.stats().reads).toBeUndefined();
   });
 });
+
+describe('readOnly with no healthy replica', () => {
+  it('falls back to the primary once, without sending the read back to the router (was: RangeError, stack overflow)', async () => {
+    const { dbs, urls } = replicas(1);
+    const { pool, db: primary } = fakePool({ readReplicaUrls: urls, acquireTimeoutMs: 2000 });
+    stop(dbs[0]);
+    await pool.reader().query('select').catch(() => undefined);
+    expect(pool.stats().reads!.replicas[0].healthy).toBe(false);
+    await expect(pool.query('select', [], { readOnly: true })).resolves.toMatchObject({ rowCount: 1 });
+    expect(primary.connects).toBe(1);
+  });
+
+  it('a readOnly read queued on a replica when close() is called settles with POOL_CLOSED, not a stack overflow', async () => {
+    const { urls } = replicas(1);
+    const { pool } = fakePool({ readReplicaUrls: urls, acquireTimeoutMs: 2000 });
+    const replica = pool.replicaPools[0];
+    const held = await replica.acquire();
+    const queued = pool.query('select', [], { readOnly: true });
+    await sleep(10);
+    const closing = pool.close({ timeoutMs: 20 });
+    const err = await queued.catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(RangeError);
+    held.release();
+    await closing;
+  });
+});

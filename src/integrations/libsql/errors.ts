@@ -1,0 +1,71 @@
+import { loadOptionalPackage } from '../../shared/optional-package';
+
+interface LibsqlErrorLike extends Error {
+  code: string;
+  extendedCode?: string;
+  rawCode?: number;
+}
+type LibsqlErrorClass = new (message: string, code: string, extendedCode?: string, rawCode?: number, cause?: Error) => LibsqlErrorLike;
+type LibsqlBatchErrorClass = new (message: string, statementIndex: number, code: string, extendedCode?: string, rawCode?: number, cause?: Error) => LibsqlErrorLike;
+
+/**
+ * libsql's own error classes, so code written for createClient() catches what it always caught
+ * (`err instanceof LibsqlError`, `err.code === 'SQLITE_CONSTRAINT'`), on a sqlite: pool too.
+ */
+export interface LibsqlErrorClasses {
+  /** A new LibsqlError (message prefixed with its code, as libsql does). */
+  error(message: string, code: string): Error;
+  /** A driver error as libsql would raise it: better-sqlite3's SqliteError becomes a LibsqlError; lifeguard's own errors pass unchanged. */
+  fromDriver(err: unknown): unknown;
+  /** The error of a batch's statement `index`, as LibsqlBatchError with its statementIndex. */
+  batchError(err: unknown, index: number): unknown;
+}
+
+export function libsqlErrors(): LibsqlErrorClasses {
+  const driver = loadOptionalPackage<{ LibsqlError: LibsqlErrorClass; LibsqlBatchError?: LibsqlBatchErrorClass }>('@libsql/client', 'lifeguard/libsql');
+  const { LibsqlError, LibsqlBatchError } = driver;
+
+  function fromDriver(err: unknown): unknown {
+    if (err instanceof LibsqlError || !isSqliteError(err)) return err;
+    return new LibsqlError(err.message, baseCode(err.code), err.code, undefined, err);
+  }
+
+  return {
+    error: (message, code) => new LibsqlError(message, code),
+    fromDriver,
+    batchError(err, index) {
+      const mapped = fromDriver(err);
+      if (LibsqlBatchError === undefined || !(mapped instanceof LibsqlError) || mapped instanceof LibsqlBatchError) return mapped;
+      const libsqlError = mapped as LibsqlErrorLike;
+      const cause = libsqlError.cause instanceof Error ? libsqlError.cause : undefined;
+      const message = cause?.message ?? libsqlError.message;
+      return new LibsqlBatchError(message, index, libsqlError.code, libsqlError.extendedCode, libsqlError.rawCode, cause);
+    },
+  };
+}
+
+/** better-sqlite3's SqliteError: a `code` such as SQLITE_CONSTRAINT_PRIMARYKEY. */
+function isSqliteError(err: unknown): err is Error & { code: string } {
+  // Duck-typed: better-sqlite3 builds its SqliteError without Error's constructor, from the class
+  // its native side saw first, which in a test runner may belong to another realm (neither
+  // instanceof Error nor a "native error" then).
+  const { code, message } = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; message?: unknown };
+  return typeof message === 'string' && typeof code === 'string' && code.startsWith('SQLITE_');
+}
+
+/** SQLITE_CONSTRAINT_PRIMARYKEY → SQLITE_CONSTRAINT, as libsql reports `code` (with the extended one in `extendedCode`). */
+const BASE_CODES = new Set([
+  'SQLITE_ERROR', 'SQLITE_INTERNAL', 'SQLITE_PERM', 'SQLITE_ABORT', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_NOMEM',
+  'SQLITE_READONLY', 'SQLITE_INTERRUPT', 'SQLITE_IOERR', 'SQLITE_CORRUPT', 'SQLITE_NOTFOUND', 'SQLITE_FULL',
+  'SQLITE_CANTOPEN', 'SQLITE_PROTOCOL', 'SQLITE_EMPTY', 'SQLITE_SCHEMA', 'SQLITE_TOOBIG', 'SQLITE_CONSTRAINT',
+  'SQLITE_MISMATCH', 'SQLITE_MISUSE', 'SQLITE_NOLFS', 'SQLITE_AUTH', 'SQLITE_FORMAT', 'SQLITE_RANGE', 'SQLITE_NOTADB',
+  'SQLITE_NOTICE', 'SQLITE_WARNING',
+]);
+
+function baseCode(code: string): string {
+  for (let end = code.length; end > 0; end = code.lastIndexOf('_', end - 1)) {
+    const prefix = code.slice(0, end);
+    if (BASE_CODES.has(prefix)) return prefix;
+  }
+  return code;
+}
