@@ -16,10 +16,21 @@ export interface QueryResult<R = Record<string, unknown>> {
   rowCount: number;
   /** The id of the last inserted row, where the driver reports one (MySQL, SQLite, libsql). */
   lastInsertId?: number | bigint | string;
-  /** Column names in result order, where the driver reports them. */
+  /** Column names in result order, where the driver reports them; same-named columns (a join's two `id`s) each keep their place. */
   columns?: string[];
   /** SQLite and libsql: each column's declared type ('' for an expression), as libsql's ResultSet reports it. */
   columnTypes?: string[];
+  /** PostgreSQL and MySQL: the driver's own description of each column, in result order (pg's FieldDef with its dataTypeID, mysql2's FieldPacket). */
+  fields?: readonly QueryField[];
+  /** PostgreSQL: the statement's command tag ('SELECT', 'INSERT', 'UPDATE', 'COMMIT', ...). */
+  command?: string;
+}
+
+/** One column of a result as the driver describes it: at least its name. */
+export interface QueryField {
+  readonly name: string;
+  /** PostgreSQL: the column's type OID (what Prisma reads to decode values). */
+  readonly dataTypeID?: number;
 }
 
 /**

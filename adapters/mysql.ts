@@ -1,6 +1,6 @@
 import type { Connection, ConnectionOptions, FieldPacket, ResultSetHeader } from 'mysql2';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import type { Adapter, AdapterFactory, ConnectCredentials, QueryResult, ServerInfo } from './contract';
+import type { Adapter, AdapterFactory, AdapterQueryOptions, ConnectCredentials, QueryResult, ServerInfo } from './contract';
 import { loadDriver } from './load-driver';
 import { explainPlainTextRefusal, isBrokenMysqlError, isRetryableMysqlError, mysqlRefusedTls, mysqlRequiresTls } from './mysql-errors';
 import { parseServerUrl } from './server-url';
@@ -105,7 +105,7 @@ export const createMysqlAdapter: AdapterFactory = (config) => {
     }
   }
 
-  function run(conn: Connection, sql: string, params?: readonly unknown[]): Promise<[unknown, FieldPacket[] | undefined]> {
+  function run(conn: Connection, sql: string, params?: readonly unknown[], rowsAsArray = false): Promise<[unknown, FieldPacket[] | undefined]> {
     return new Promise((resolve, reject) => {
       const done = (err: unknown, result: unknown, fields: FieldPacket[] | undefined) => {
         if (err) return reject(err);
@@ -116,7 +116,9 @@ export const createMysqlAdapter: AdapterFactory = (config) => {
         }
         resolve([result, fields]);
       };
-      if (params && params.length > 0) conn.query(sql, params as unknown[], done);
+      const values = params && params.length > 0 ? (params as unknown[]) : undefined;
+      if (rowsAsArray) conn.query({ sql, values, rowsAsArray: true }, done);
+      else if (values) conn.query(sql, values, done);
       else conn.query(sql, done);
     });
   }
@@ -137,8 +139,8 @@ export const createMysqlAdapter: AdapterFactory = (config) => {
       await new Promise<void>((resolve, reject) => conn.ping((err) => (err ? reject(err) : resolve())));
     },
 
-    async query<R>(conn: Connection, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-      const [result, fields] = await run(conn, sql, params);
+    async query<R>(conn: Connection, sql: string, params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
+      const [result, fields] = await run(conn, sql, params, opts?.rowMode === 'array');
       return normalise<R>(result, fields);
     },
 
@@ -165,9 +167,11 @@ export const createMysqlAdapter: AdapterFactory = (config) => {
     brokenBy(conn) {
       const state = states.get(conn);
       if (state?.broken !== undefined) return state.broken;
-      const internals = conn as unknown as { _closing?: boolean; _fatalError?: unknown; stream?: { destroyed?: boolean } };
+      const internals = conn as unknown as { _closing?: boolean; _fatalError?: unknown; stream?: { destroyed?: boolean }; addCommand?: unknown; _addCommandClosedState?: unknown };
       if (internals._fatalError) return internals._fatalError;
-      if (internals._closing || internals.stream?.destroyed) return new Error('Connection lost: the MySQL connection was closed.');
+      // end() swaps addCommand for its closed state at once; _closing waits for the server's answer.
+      const ended = internals.addCommand !== undefined && internals.addCommand === internals._addCommandClosedState;
+      if (internals._closing || internals.stream?.destroyed || ended) return new Error('Connection lost: the MySQL connection was closed.');
       return undefined;
     },
 
@@ -210,8 +214,9 @@ function normalise<R>(result: unknown, fields: FieldPacket[] | undefined): Query
     rows = rows[0] as unknown[];
     columns = fields?.[0] as unknown as FieldPacket[];
   }
-  return { rows: rows as R[], rowCount: rows.length, columns: (columns ?? []).map((field) => field.name) };
+  return { rows: rows as R[], rowCount: rows.length, columns: (columns ?? []).map((field) => field.name), fields: columns ?? [] };
 }
+
 
 /** end() sends COM_QUIT and waits for the server; a dead or silent server gets destroy(). */
 async function endConnection(conn: Connection): Promise<void> {

@@ -3,7 +3,7 @@
 // contract suite, which is how you know an adapter of yours is done.
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { registerAdapter, type Adapter, type AdapterFactory, type QueryResult } from '../src';
+import { registerAdapter, type Adapter, type AdapterFactory, type AdapterQueryOptions, type QueryResult } from '../src';
 
 type Db = InstanceType<typeof Database>;
 
@@ -27,10 +27,11 @@ export const createMiniSqliteAdapter: AdapterFactory = (config) => {
     async validate(db) {
       db.prepare('SELECT 1').get();
     },
-    async query<R>(db: Db, sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+    async query<R>(db: Db, sql: string, params: readonly unknown[] = [], opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
       const statement = db.prepare(sql);
       if (statement.reader) {
-        const rows = statement.all(...params) as R[];
+        // rowMode 'array': rows as arrays in column order, so a join's two `id` columns both survive.
+        const rows = statement.raw(opts?.rowMode === 'array').all(...params) as R[];
         return { rows, rowCount: rows.length, columns: statement.columns().map((column) => column.name) };
       }
       const result = statement.run(...params);
@@ -48,6 +49,8 @@ export const createMiniSqliteAdapter: AdapterFactory = (config) => {
     async close(db) {
       if (db.open) db.close();
     },
+    // Closed by whoever held it: the pool destroys it instead of lending it again.
+    brokenBy: (db) => (db.open ? undefined : new Error('the database handle was closed')),
     // A closed handle, or a file that is damaged or gone: destroy the connection, never reuse it.
     isBroken(db, err) {
       const code = String((err as { code?: unknown } | undefined)?.code ?? '');

@@ -12,6 +12,7 @@ import { invalidTimeout } from './call-timeout';
 /** What a lease needs from its pool; kept narrow so the lease stays a small per-loan object. */
 export interface LeaseOwner {
   runQuery<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number, bounded?: boolean, opts?: AdapterQueryOptions): Promise<QueryResult<R>>;
+  runOperation<T>(conn: Connection, sql: string, run: (raw: unknown) => Promise<T>, opts?: { timeoutMs?: number; deadline?: boolean }): Promise<T>;
   releaseConnection(conn: Connection, err?: unknown): void;
   destroyConnection(conn: Connection, reason?: unknown): Promise<void>;
 }
@@ -73,8 +74,18 @@ export class PooledConnection {
   }
 
   /**
-   * Gives the connection back. As with pg's `release(err)`, passing an error destroys the
-   * connection instead of reusing it.
+   * @internal A driver call on this connection run as a lifeguard operation (Pool.runOperation):
+   * how lifeguard/pg sends pg's own query objects (rowMode, types, named statements, cursors).
+   */
+  run<T>(sql: string, fn: (raw: unknown) => Promise<T>, opts?: { deadline?: boolean }): Promise<T> {
+    const endedBy = this.endedBy;
+    if (endedBy !== undefined) return Promise.reject(new ConnectionReleasedError(this.conn.id, 'query()', endedBy));
+    return this.owner.runOperation(this.conn, sql, fn, opts);
+  }
+
+  /**
+   * Gives the connection back. As with pg's `release(err)`, any truthy argument (an Error, `true`)
+   * destroys the connection instead of reusing it: the holder knows something the pool does not.
    */
   release(err?: unknown): void {
     const endedBy = this.endedBy;
@@ -84,7 +95,18 @@ export class PooledConnection {
     if (endedBy !== undefined) throw new ConnectionReleasedError(this.conn.id, endedBy === 'release()' ? 'a second release()' : 'release()', endedBy);
     if (this.pinned) throw new Error('Inside transaction() the pool releases the connection after COMMIT or ROLLBACK; do not call release().');
     this.#endedBy = 'release()';
-    this.owner.releaseConnection(this.conn, err);
+    if (err) void this.owner.destroyConnection(this.conn, err);
+    else this.owner.releaseConnection(this.conn);
+  }
+
+  /**
+   * @internal Gives the connection back after `failure`, destroying it only when the adapter says
+   * that failure broke it (runOnLease: a business error thrown by the caller's function keeps it).
+   */
+  giveBack(failure: unknown): void {
+    if (this.endedBy !== undefined) return;
+    this.#endedBy = 'release()';
+    this.owner.releaseConnection(this.conn, failure);
   }
 
   /** Closes the connection instead of returning it (the pool opens a replacement as needed). */
@@ -109,7 +131,8 @@ export class PooledConnection {
 
 /**
  * Runs fn on a lease and gives the connection back however fn ends. An error fn threw goes back
- * with it, as with pg's release(err), so a connection that error broke is destroyed, not reused.
+ * with it, so a connection that error broke is destroyed, while one a business error came out of
+ * is reused (release(err) would destroy it whatever the error).
  */
 export async function runOnLease<T>(lease: PooledConnection, fn: (conn: PooledConnection) => Promise<T>): Promise<T> {
   let failure: unknown;
@@ -119,6 +142,6 @@ export async function runOnLease<T>(lease: PooledConnection, fn: (conn: PooledCo
     failure = err;
     throw err;
   } finally {
-    if (!lease.released) lease.release(failure);
+    lease.giveBack(failure);
   }
 }

@@ -528,6 +528,8 @@ export class Pool
     conn.loan++;
     conn.lastUsedAt = now;
     if (err !== undefined && conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
+    // A connection its holder ended (pg's client.end()) goes now, not at the next loan.
+    this.noteDriverState(conn);
     // The lane goes to the next writer only once this connection can no longer write: after the
     // rollback of a transaction left open, which must not overlap the next writer's BEGIN.
     const hold = conn.laneHold;
@@ -539,6 +541,7 @@ export class Pool
       this.engine.give(conn);
       hold?.leave();
     }
+    this.engine.forgetServedDeadlines();
     // The pool's own bookkeeping is done: whatever a listener does from here sees a consistent pool.
     if (this.listenerCount('release') > 0) this.emit('release', { pool: this.name, connectionId: conn.id, useMs });
     this.trackUtilization(now);
@@ -561,13 +564,25 @@ export class Pool
     return lane.enterFor(conn).then(() => this.runStatement<R>(conn, sql, params, timeoutMs, bounded, opts));
   }
 
-  private async runStatement<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs: number | undefined, bounded: boolean, opts: AdapterQueryOptions | undefined): Promise<QueryResult<R>> {
+  private runStatement<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs: number | undefined, bounded: boolean, opts: AdapterQueryOptions | undefined): Promise<QueryResult<R>> {
+    // A pipelined statement (bounded false) is bounded per connection instead (the pipeline's
+    // watchdog): its answer waits for the statements ahead of it, which the server times out one by one.
+    return this.runOperation(conn, sql, (raw) => this.adapter.query<R>(raw, sql, params, opts), { timeoutMs, deadline: bounded });
+  }
+
+  /**
+   * @internal One statement on a borrowed connection, with all a query gets: its duration in the
+   * operation histogram and the trackers, slowQuery, the statement deadline (none with
+   * `deadline: false`: a pipelined statement, or a cursor that lives as long as its reader), a
+   * connection the error broke marked broken, and no secret in the error. Every statement runs
+   * this way: pool.query, leases, transactions, the pipeline, and lifeguard/pg, which sends pg's
+   * own query objects (types, named statements, cursors) through `run`.
+   */
+  async runOperation<T>(conn: Connection, sql: string, run: (raw: unknown) => Promise<T>, opts?: { timeoutMs?: number; deadline?: boolean }): Promise<T> {
     const started = performance.now();
     try {
-      const running = this.adapter.query<R>(conn.raw, sql, params, opts);
-      // A pipelined statement is bounded per connection instead (the pipeline's watchdog): its
-      // answer waits for the statements ahead of it, which the server times out one by one.
-      return await (bounded ? this.boundedByStatementTimeout(conn, running, timeoutMs) : running);
+      const running = run(conn.raw);
+      return await (opts?.deadline === false ? running : this.boundedByStatementTimeout(conn, running, opts?.timeoutMs));
     } catch (err) {
       if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
       // Drivers echo connection strings in some errors; the caller gets the error without secrets.

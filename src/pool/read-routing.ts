@@ -5,7 +5,7 @@
  * CLI install replicas/'s router once, as third parties add adapters with registerAdapter.
  */
 import type { EventEmitter } from 'eventemitter3';
-import type { Adapter, QueryResult } from '../../adapters/contract';
+import type { Adapter, AdapterQueryOptions, QueryResult } from '../../adapters/contract';
 import type { Logger, PoolOptions, ResolvedConfig } from '../config/types';
 import { ConfigError } from '../shared/errors';
 import type { Connection } from './connection';
@@ -14,9 +14,12 @@ import type { HealthReport } from './health-check';
 import { runOnLease, type AcquireOptions, type LeaseOwner, type PooledConnection } from './lease';
 import type { PoolStats, ReadRoutingStats } from './recorder';
 
+/** A read's options: how long to wait for a connection, and how its rows come back. */
+export type ReadQueryOptions = AcquireOptions & AdapterQueryOptions;
+
 /** The read side of a pool (`pool.reader()`): reads on the least-busy healthy replica, or on the primary. */
 export interface Reader {
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: AcquireOptions): Promise<QueryResult<R>>;
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: ReadQueryOptions): Promise<QueryResult<R>>;
   /** A connection from a replica (or the primary): the caller releases it. */
   acquire(opts?: AcquireOptions): Promise<PooledConnection>;
   /** Runs fn on one read connection. Failures inside fn are not retried: fn may have done anything. */
@@ -28,7 +31,7 @@ export interface ReadPrimary extends EventEmitter<PoolEvents> {
   readonly name: string;
   readonly config: ResolvedConfig;
   readonly isClosed: boolean;
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: AcquireOptions): Promise<QueryResult<R>>;
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: ReadQueryOptions): Promise<QueryResult<R>>;
   acquire(opts?: AcquireOptions): Promise<PooledConnection>;
 }
 
@@ -98,7 +101,7 @@ export function announceRead(primary: ReadPrimary, servedBy: string, fallback: b
 export class PrimaryReader implements Reader {
   constructor(private readonly primary: ReadPrimary) {}
 
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: AcquireOptions): Promise<QueryResult<R>> {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: ReadQueryOptions): Promise<QueryResult<R>> {
     announceRead(this.primary, this.primary.name, false);
     return this.primary.query<R>(sql, params, opts);
   }

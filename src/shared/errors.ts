@@ -53,8 +53,9 @@ export class PoolTimeoutError extends LifeguardError {
     const why = cause instanceof Error ? ` Last connection failure: ${cause.message}` : '';
     super(
       'POOL_TIMEOUT',
+      // "acquire timeout" in so many words: callers, and the data layers over lifeguard/pg, match on it.
       `Pool "${poolName}" could not provide a connection within ${waitedMs} ms ` +
-        `(${pending} other callers waiting).${why}`,
+        `(acquire timeout; ${pending} other callers waiting).${why}`,
       cause === undefined ? undefined : { cause },
     );
     this.waitedMs = waitedMs;

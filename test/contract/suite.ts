@@ -81,6 +81,34 @@ export function runContractSuite(target: ContractTarget): void {
       });
     });
 
+    it("gives rows as arrays with rowMode 'array', keeping same-named columns in order, with the driver's fields", async () => {
+      const pool = makePool();
+      const arrays = await pool.query('SELECT 1 AS id, 2 AS id, 3 AS other', [], { rowMode: 'array' });
+      expect(arrays.rows.map((row) => (row as unknown as unknown[]).map(Number))).toEqual([[1, 2, 3]]);
+      expect(arrays.columns).toEqual(['id', 'id', 'other']);
+      // fields only where the adapter describes columns (the built-in four do; the third-party example does not).
+      if (arrays.fields !== undefined) expect(arrays.fields.map((field) => field.name)).toEqual(['id', 'id', 'other']);
+      const objects = await pool.query('SELECT 1 AS id, 2 AS id, 3 AS other');
+      expect(objects.columns).toEqual(['id', 'id', 'other']);
+      expect(Array.isArray(objects.rows[0])).toBe(false);
+      const onLease = await pool.withConnection((conn) => conn.query('SELECT 4 AS n', [], { rowMode: 'array' }));
+      expect(onLease.rows.map((row) => (row as unknown as unknown[]).map(Number))).toEqual([[4]]);
+      const inTx = await pool.transaction((tx) => tx.query('SELECT 5 AS n', [], { rowMode: 'array' }));
+      expect(inTx.rows.map((row) => (row as unknown as unknown[]).map(Number))).toEqual([[5]]);
+    });
+
+    it('never lends again a connection its holder closed through the driver before releasing it', async () => {
+      const pool = makePool({ max: 1 });
+      const lease = await pool.acquire();
+      const before = await target.connectionId(lease);
+      // The driver's own close, not awaited: release() comes at once, as in a careless caller.
+      void pool.adapter.close(lease.raw);
+      lease.release();
+      const next = await pool.acquire();
+      expect(await target.connectionId(next)).not.toBe(before);
+      next.release();
+    });
+
     it('commits a transaction: every write in it is visible afterwards', async () => {
       const pool = makePool();
       await withTable(pool, async (table) => {

@@ -98,6 +98,9 @@ describe('installShutdownHooks', () => {
       const { createPool, installShutdownHooks } = require(${JSON.stringify(entry)});
       const pool = createPool({ url: 'file:' + ${JSON.stringify(join(dir, 'unnamed.db'))}, env: {}, profile: 'production', min: 2, max: 2 });
       installShutdownHooks({ timeoutMs: 5000, onDrained: () => console.log(JSON.stringify({ closed: pool.isClosed, open: pool.stats().total })) });
+      // What keeps a service alive (its HTTP server): an embedded pool holds no socket, and nothing
+      // else would keep this process running until the signal arrives.
+      setInterval(() => undefined, 1000);
       pool.warmup().then(() => process.kill(process.pid, 'SIGTERM'));
     `);
     expect(JSON.parse(result.stdout.trim())).toEqual({ closed: true, open: 0 });
@@ -110,6 +113,7 @@ describe('installShutdownHooks', () => {
       const pool = getPool('own-handler', { url: 'file:' + ${JSON.stringify(join(dir, 'own.db'))}, env: {}, profile: 'production' });
       installShutdownHooks({ timeoutMs: 5000 });
       process.on('SIGTERM', () => setTimeout(() => { console.log('app handler, pool closed: ' + pool.isClosed); process.exit(3); }, 100));
+      setInterval(() => undefined, 1000); // the service's server, as above
       pool.query('SELECT 1').then(() => process.kill(process.pid, 'SIGTERM'));
     `);
     expect(result.stdout).toContain('app handler, pool closed: true');

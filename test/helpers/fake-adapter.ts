@@ -1,4 +1,4 @@
-import type { Adapter, ConnectCredentials, QueryResult } from '../../adapters/contract';
+import type { Adapter, AdapterQueryOptions, ConnectCredentials, QueryResult } from '../../adapters/contract';
 import { registerAdapter } from '../../adapters/scheme-registry';
 
 export interface FakeRaw {
@@ -6,6 +6,8 @@ export interface FakeRaw {
   open: boolean;
   inTx: boolean;
   broken: boolean;
+  /** Its holder closed it through the driver (pg's client.end()): the driver knows, nothing was emitted. */
+  closedByHolder?: boolean;
   idleErrorListener?: (err: unknown) => void;
   /** The password it was opened with (from the pool's credentials), if any. */
   password?: string;
@@ -129,7 +131,7 @@ export class FakeDatabase {
           db.validatingNow--;
         }
       },
-      async query<R>(raw: FakeRaw, sql: string): Promise<QueryResult<R>> {
+      async query<R>(raw: FakeRaw, sql: string, _params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
         raw.queries = (raw.queries ?? 0) + 1;
         if (!raw.open) throw Object.assign(new Error('connection closed'), { code: 'ECONNRESET' });
         const sleep = /^sleep (\d+)$/.exec(sql);
@@ -146,7 +148,8 @@ export class FakeDatabase {
           throw new Error('Connection terminated unexpectedly');
         }
         if (sql === 'retryable') throw Object.assign(new Error('could not serialize'), { code: 'ESERIAL' });
-        return { rows: [{ connectionId: raw.id } as R], rowCount: 1 };
+        if (opts?.rowMode === 'array') return { rows: [[raw.id] as R], rowCount: 1, columns: ['connectionId'] };
+        return { rows: [{ connectionId: raw.id } as R], rowCount: 1, columns: ['connectionId'] };
       },
       async begin(raw) {
         raw.inTx = true;
@@ -170,6 +173,7 @@ export class FakeDatabase {
       // What the driver saw: a connection killed with an error. A socket that died without a word
       // (open false, broken not set) is found only by using it, as with a real silent network.
       brokenBy(raw) {
+        if (raw.closedByHolder) return new Error(`connection ${raw.id} was closed by its holder`);
         return raw.broken ? Object.assign(new Error(`connection ${raw.id} was killed`), { code: 'ECONNRESET' }) : undefined;
       },
       isBroken(raw, err) {
@@ -213,6 +217,13 @@ export class FakeDatabase {
   private failRunning(raw: FakeRaw): void {
     for (const fail of raw.running ?? []) fail(Object.assign(new Error('connection closed under the statement'), { code: 'ECONNRESET' }));
     raw.running?.clear();
+  }
+
+  /** Closes a connection the way its holder does (pg's client.end()): the driver knows, no error, no event. */
+  closeQuietly(raw: FakeRaw): void {
+    raw.open = false;
+    raw.closedByHolder = true;
+    this.open.delete(raw);
   }
 
   /** Kills a connection the way a server does: it breaks and tells its idle listener. */

@@ -48,17 +48,19 @@ describePostgres('postgres adapter on the local PostgreSQL', () => {
     await admin.end();
   });
 
-  it('passes $1 placeholders through and normalises rows, rowCount and columns', async () => {
+  it('passes $1 placeholders through and normalises rows, rowCount, columns, fields and command', async () => {
     const pool = pgPool();
     const table = uniqueName('pg_shape');
     await pool.query(`CREATE TABLE ${table} (id serial PRIMARY KEY, name text)`);
     try {
       const insert = await pool.query(`INSERT INTO ${table} (name) VALUES ($1), ($2)`, ['ada', 'grace']);
-      expect(insert).toMatchObject({ rows: [], rowCount: 2 });
+      expect(insert).toMatchObject({ rows: [], rowCount: 2, command: 'INSERT' });
       const select = await pool.query<{ id: number; name: string }>(`SELECT id, name FROM ${table} WHERE name = $1`, ['ada']);
-      expect(select).toEqual({ rows: [{ id: 1, name: 'ada' }], rowCount: 1, columns: ['id', 'name'] });
+      expect(select).toMatchObject({ rows: [{ id: 1, name: 'ada' }], rowCount: 1, columns: ['id', 'name'], command: 'SELECT' });
+      // pg's own field descriptions, type OIDs included (Prisma decodes values by dataTypeID): 23 int4, 25 text.
+      expect(select.fields?.map((f) => [f.name, f.dataTypeID])).toEqual([['id', 23], ['name', 25]]);
       const update = await pool.query(`UPDATE ${table} SET name = upper(name)`);
-      expect(update.rowCount).toBe(2);
+      expect(update).toMatchObject({ rowCount: 2, command: 'UPDATE' });
     } finally {
       await pool.query(`DROP TABLE ${table}`);
     }

@@ -105,3 +105,19 @@ describe('DeadlineTracker', () => {
     expect(expired.map((e) => e.name)).toEqual(['after']);
   });
 });
+
+describe('DeadlineTracker timer', () => {
+  it('goes once every waiter it tracks was served, so it cannot keep a finished process alive', () => {
+    const tracker = new DeadlineTracker(() => undefined);
+    const served = waiter('served');
+    tracker.add(served, 60_000, Date.now());
+    const timerOf = () => (tracker as unknown as { timer: NodeJS.Timeout | undefined }).timer;
+    expect(timerOf()).toBeDefined();
+    tracker.forgetServed();
+    expect(timerOf()).toBeDefined(); // still waiting: its deadline stands
+    served.state = 'RESOLVED';
+    tracker.forgetServed();
+    expect(timerOf()).toBeUndefined();
+    tracker.clear();
+  });
+});

@@ -13,6 +13,8 @@ describe('acquire timeout', () => {
     const err = await pool.acquire().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PoolTimeoutError);
     expect(err).toMatchObject({ code: 'POOL_TIMEOUT', pending: 0 });
+    // Says "timeout": what callers (and the data layers over lifeguard/pg) look for.
+    expect((err as Error).message).toMatch(/could not provide a connection within \d+ ms \(acquire timeout; 0 other callers waiting\)/);
     expect((err as PoolTimeoutError).waitedMs).toBeGreaterThanOrEqual(95);
     expect(Date.now() - started).toBeLessThan(400);
     expect(timeouts).toHaveLength(1);

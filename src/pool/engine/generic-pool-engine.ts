@@ -284,6 +284,11 @@ export class Engine<Raw> {
     this.internals._draining = true;
   }
 
+  /** Nobody waits any more: the shared deadline timer, if still armed for served waiters, goes. */
+  forgetServedDeadlines(): void {
+    if (this.queue.length === 0) this.deadlines.forgetServed();
+  }
+
   /** Rejects every waiter (on close). */
   rejectWaiters(reason: unknown): void {
     this.deadlines.clear();

@@ -51,6 +51,22 @@ export class DeadlineTracker {
     }
   }
 
+  /**
+   * Stops the timer once no waiter it tracks is still waiting (the engine calls this when its queue
+   * is empty). Served waiters are otherwise dropped lazily, and a timer left armed for them would
+   * keep a process that has finished its work alive until their deadline, acquireTimeoutMs later.
+   * While anyone waits the timer stays, and keeps the process alive: that caller gets its
+   * POOL_TIMEOUT instead of a process that quietly exits under it.
+   */
+  forgetServed(): void {
+    if (this.timer === undefined) return;
+    this.dropServed();
+    if (this.entries.length > 0) return;
+    stopDeadline(this.timer);
+    this.timer = undefined;
+    this.armedFor = Infinity;
+  }
+
   /** Forgets every entry and the timer (on close). */
   clear(): void {
     stopDeadline(this.timer);
