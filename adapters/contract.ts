@@ -132,6 +132,11 @@ export interface PipelineSupport<Raw = unknown> {
    * pipeline in order, so the statements sent behind the one that got it never started.
    */
   endsSession(err: unknown): boolean;
+  /**
+   * Called before each pipelined statement is sent: lets the adapter gather the statements sent in
+   * the same turn of the event loop into one socket write (optional).
+   */
+  coalesceWrites?(raw: Raw): void;
 }
 
 /** Builds an adapter for one resolved configuration. Loading the driver happens here, lazily. */
