@@ -1,6 +1,6 @@
 import type { Client, ClientConfig, QueryResult as PgResult } from 'pg';
 import type { ConnectionOptions } from 'node:tls';
-import type { Adapter, AdapterFactory, AdapterQueryOptions, QueryResult, ServerInfo } from './contract';
+import type { Adapter, AdapterFactory, AdapterQueryOptions, ConnectCredentials, QueryResult, ServerInfo } from './contract';
 import { loadDriver } from './load-driver';
 import { isBrokenPostgresError, isRetryablePostgresError, serverRefusedTls, serverRequiresTls } from './postgres-errors';
 import { parseServerUrl } from './server-url';
@@ -35,12 +35,15 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
   const driverOptions = (config.adapterOptions.driverOptions ?? {}) as Partial<ClientConfig>;
   const states = new WeakMap<Client, ClientState>();
 
-  const clientConfig = (ssl: ConnectionOptions | false): ClientConfig => ({
+  // The password is resolved by the pool for each connection (credentials), not through pg's own
+  // function-valued password: pg calls that only when the server asks (never under trust auth),
+  // once per TLS fallback attempt, and reports its failure as a generic connection error.
+  const clientConfig = (ssl: ConnectionOptions | false, credentials?: ConnectCredentials): ClientConfig => ({
     ...driverOptions,
     host: target.host,
     port: target.port,
     user: target.user,
-    password: target.password,
+    password: credentials?.password ?? target.password,
     database: target.database,
     ssl,
     application_name: config.applicationName,
@@ -49,9 +52,9 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
     keepAlive: driverOptions.keepAlive ?? true,
   });
 
-  async function open(ssl: ConnectionOptions | false, signal: AbortSignal): Promise<Client> {
+  async function open(ssl: ConnectionOptions | false, signal: AbortSignal, credentials?: ConnectCredentials): Promise<Client> {
     signal.throwIfAborted();
-    const client = new driver.Client(clientConfig(ssl));
+    const client = new driver.Client(clientConfig(ssl, credentials));
     const state: ClientState = { broken: undefined, ended: false, idleListener: undefined, corked: false };
     states.set(client, state);
     // From the moment the client exists: an unhandled 'error' (a killed backend) crashes the process.

@@ -103,7 +103,8 @@ export class Pool
       poolName: this.name,
       maskedUrl: this.config.url,
       connectTimeoutMs: this.config.connectTimeoutMs,
-      secrets: configSecrets(this.config),
+      secrets: () => configSecrets(this.config),
+      credentials: { password: this.config.password, authToken: this.config.authToken },
     });
     const lifecycle = new ConnectionLifecycle(this, this.config, this.adapter, this.connector, this.recorder, this.logger, () => this.engine.evictIdle());
     this.lifecycle = lifecycle;
