@@ -107,7 +107,8 @@ export class Pool
       poolName: this.name,
       maskedUrl: this.config.url,
       connectTimeoutMs: this.config.connectTimeoutMs,
-      secrets: configSecrets(this.config),
+      secrets: () => configSecrets(this.config),
+      credentials: { password: this.config.password, authToken: this.config.authToken },
     });
     const lifecycle = new ConnectionLifecycle(this, this.config, this.adapter, this.connector, this.recorder, this.logger, () => this.engine.evictIdle());
     this.lifecycle = lifecycle;
@@ -175,7 +176,32 @@ export class Pool
     if (this.closing) return Promise.reject(new PoolClosedError(this.name));
     const invalid = opts?.timeoutMs === undefined ? undefined : invalidTimeout(opts.timeoutMs);
     if (invalid) return Promise.reject(invalid);
+    // A caller's own timeout or signal needs a statement it can cancel alone: it runs alone.
+    const estimateMs =
+      this.pipeline !== undefined && opts?.timeoutMs === undefined && opts?.signal === undefined && opts?.rowMode === undefined ? this.pipeline.estimate(sql) : undefined;
+    if (estimateMs !== undefined) return this.runPipelined<R>(sql, params, estimateMs);
     return this.queryNow<R>(sql, params, opts);
+  }
+
+  /** Counted in flight like queryNow, without its async frame: the pipeline reports each call settled (PipelineHost.settled). */
+  private runPipelined<R>(sql: string, params: readonly unknown[] | undefined, estimateMs: number): Promise<QueryResult<R>> {
+    this.inFlight++;
+    // Made here, in the caller's context: the pipeline sends the statement from whichever call frees its turn.
+    const trace = this.tracer?.query(sql, params !== undefined && params.length > 0, undefined);
+    const running = (this.pipeline as Pipeline).run<R>(sql, params, estimateMs);
+    if (trace === undefined) return running;
+    trace.pipelined();
+    return running.then(
+      (result) => {
+        trace.end();
+        return result;
+      },
+      (err: unknown) => {
+        trace.failed(err);
+        trace.end();
+        throw err;
+      },
+    );
   }
 
   /**
@@ -192,17 +218,11 @@ export class Pool
     try {
       const { pipeline } = this;
       // Rows as arrays are asked for by the data-layer facades, which run their statements alone.
-      if (pipeline !== undefined && opts?.rowMode === undefined) {
-        // A caller's own timeout or signal needs a statement it can cancel alone: it runs alone.
-        const estimateMs = opts?.timeoutMs === undefined && opts?.signal === undefined ? pipeline.estimate(sql) : undefined;
-        if (estimateMs !== undefined) {
-          trace?.pipelined();
-          return await pipeline.run<R>(sql, params, estimateMs);
-        }
+      if (pipeline !== undefined) {
         const taken = this.acquireNow(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
         conn = taken instanceof Promise ? await taken : taken;
         trace?.acquired(conn);
-        return await this.runAlone<R>(pipeline, conn, sql, params, opts?.timeoutMs);
+        return await this.runAlone<R>(pipeline, conn, sql, params, opts);
       }
       const timeoutMs = opts?.timeoutMs ?? this.config.acquireTimeoutMs;
       if (this.lane !== undefined && !isReadOnlySql(sql)) conn = await this.lane.acquireWriter(timeoutMs, opts?.signal);
@@ -224,17 +244,17 @@ export class Pool
   }
 
   /** A statement run alone on a pipelining pool: its server time teaches the pipeline whether it may share next time. */
-  private async runAlone<R>(pipeline: Pipeline, conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number): Promise<QueryResult<R>> {
+  private async runAlone<R>(pipeline: Pipeline, conn: Connection, sql: string, params: readonly unknown[] | undefined, opts: QueryOptions | undefined): Promise<QueryResult<R>> {
     const started = performance.now();
-    const result = await this.runQuery<R>(conn, sql, params, timeoutMs, true, undefined, true);
+    const result = await this.runQuery<R>(conn, sql, params, opts?.timeoutMs, true, opts?.rowMode === undefined ? undefined : { rowMode: opts.rowMode }, true);
     pipeline.learn(sql, performance.now() - started);
     return result;
   }
 
   /** @internal A read routed here as a replica: pipelined (and counted in flight) when the pipeline takes it; undefined when it runs alone. */
   pipelined<R>(sql: string, params: readonly unknown[] | undefined): Promise<QueryResult<R>> | undefined {
-    if (this.closing || this.pipeline?.estimate(sql) === undefined) return undefined;
-    return this.queryNow<R>(sql, params, undefined);
+    const estimateMs = this.closing ? undefined : this.pipeline?.estimate(sql);
+    return estimateMs === undefined ? undefined : this.runPipelined<R>(sql, params, estimateMs);
   }
 
   /** @internal */
@@ -250,8 +270,9 @@ export class Pool
         hasSpare: () => this.engine.idle > 0 || this.engine.size < this.config.max,
         waitingForConnection: () => this.engine.pending,
         release: (conn, err) => this.releaseConnection(conn, err),
-        // Only pool.query pipelines, and its span is made in queryNow, in the caller's context.
-        run: (conn, sql, params) => this.runQuery(conn, sql, params, undefined, false, undefined, true),
+        statementFinished: (conn, sql, durationMs) => this.statementFinished(conn, sql, durationMs),
+        statementFailed: (conn, err) => this.statementFailed(conn, err),
+        settled: () => this.settledInFlight(),
         mustRetire: (conn) => retirementReason(conn, this.config.maxUses, Date.now()) !== undefined,
         queueFull: (waiting) => this.queueFull(waiting),
         timeoutError: (waitedMs, pending) => this.timeoutError(waitedMs, pending),
@@ -632,19 +653,27 @@ export class Pool
       const running = run(conn.raw);
       return await (opts?.deadline === false ? running : this.boundedByStatementTimeout(conn, running, opts?.timeoutMs));
     } catch (err) {
-      if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
-      // Drivers echo connection strings in some errors; the caller gets the error without secrets.
-      const redacted = redactError(connectionLossError(conn, err), configSecrets(this.config));
-      trace?.failed(redacted);
-      throw redacted;
+      const error = this.statementFailed(conn, err);
+      trace?.failed(error);
+      throw error;
     } finally {
       trace?.end();
-      const durationMs = performance.now() - started;
-      this.recorder.query.record(durationMs);
-      this.trackers.current?.recordOperation(durationMs);
-      this.alarms.queryFinished(conn, sql, durationMs);
+      this.statementFinished(conn, sql, performance.now() - started);
       this.lane?.afterStatement(conn);
     }
+  }
+
+  /** Marks the connection broken when the error broke it; returns the error without secrets (drivers echo connection strings). */
+  private statementFailed(conn: Connection, err: unknown): unknown {
+    if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
+    return redactError(connectionLossError(conn, err), configSecrets(this.config));
+  }
+
+  /** Every statement's duration: the recorder, the metrics trackers and the slow-query alarm. */
+  private statementFinished(conn: Connection, sql: string, durationMs: number): void {
+    this.recorder.query.record(durationMs);
+    this.trackers.current?.recordOperation(durationMs);
+    this.alarms.queryFinished(conn, sql, durationMs);
   }
 
   /** A statement bounded by the caller's timeoutMs, else by statementTimeoutMs plus its grace (see statement-deadline.ts). */

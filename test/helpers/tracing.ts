@@ -4,6 +4,9 @@
  * the ones an application would see. `startTracing()` in beforeAll, `stopTracing()` in afterAll.
  */
 import { context, trace, type Attributes } from '@opentelemetry/api';
+import { createPool, silentLogger, type Pool } from '../../src';
+import type { PoolOptions } from '../../src/config/types';
+import { uniqueName } from './databases';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 
@@ -52,4 +55,26 @@ export const parentOf = (span: ReadableSpan): string | undefined => span.parentS
 export function printedSpan(span: ReadableSpan): string {
   const events = span.events.map((e) => ({ name: e.name, attributes: e.attributes as Attributes | undefined }));
   return JSON.stringify({ name: span.name, attributes: span.attributes, events, status: span.status, links: span.links });
+}
+
+/**
+ * Pools for a tracing suite, each with a unique name (its spans are told apart by
+ * db.client.connection.pool.name); `closeAll` from afterEach.
+ */
+export function tracedPools(tracing: () => Tracing) {
+  const open: Pool[] = [];
+  return {
+    pool(url: string, options: PoolOptions = {}): Pool {
+      const made = createPool({ url, env: {}, profile: 'test', logger: silentLogger, name: uniqueName('lg_trace'), max: 2, ...options });
+      open.push(made);
+      return made;
+    },
+    /** The spans of one pool, exported so far. */
+    async spansOf(of: Pool): Promise<ReadableSpan[]> {
+      return (await finishedSpans(tracing())).filter((s) => s.attributes['db.client.connection.pool.name'] === of.name);
+    },
+    async closeAll(): Promise<void> {
+      await Promise.all(open.splice(0).map((p) => p.close()));
+    },
+  };
 }

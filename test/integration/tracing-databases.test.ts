@@ -9,36 +9,22 @@ import { join } from 'node:path';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { Kysely, type Generated } from 'kysely';
-import { createPool, silentLogger, type Pool } from '../../src';
-import type { PoolOptions } from '../../src/config/types';
 import { LifeguardDialect } from '../../src/integrations/kysely';
 import { libsqlClient } from '../../src/integrations/libsql';
-import { describeMysql, describePostgres, MYSQL_URL, POSTGRES_URL, uniqueName } from '../helpers/databases';
-import { finishedSpans, parentOf, printedSpan, startTracing, stopTracing, withinParent, type Tracing } from '../helpers/tracing';
+import { describeMysql, describePostgres, MYSQL_URL, POSTGRES_URL } from '../helpers/databases';
+import { finishedSpans, parentOf, printedSpan, startTracing, stopTracing, tracedPools, withinParent, type Tracing } from '../helpers/tracing';
 
 const PARAM = 'param-value-5500-0000';
 
 let tracing: Tracing;
 let dir: string;
-const pools: Pool[] = [];
-
-function pool(url: string, options: PoolOptions = {}): Pool {
-  const made = createPool({ url, env: {}, profile: 'test', logger: silentLogger, name: uniqueName('lg_trace_db'), max: 2, ...options });
-  pools.push(made);
-  return made;
-}
-
-async function spansOf(of: Pool): Promise<ReadableSpan[]> {
-  return (await finishedSpans(tracing)).filter((s) => s.attributes['db.client.connection.pool.name'] === of.name);
-}
+const { pool, spansOf, closeAll } = tracedPools(() => tracing);
 
 beforeAll(() => {
   tracing = startTracing();
   dir = mkdtempSync(join(tmpdir(), 'lifeguard-tracing-'));
 });
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.close()));
-});
+afterEach(closeAll);
 afterAll(async () => {
   expect((await finishedSpans(tracing)).map(printedSpan).join('\n')).not.toContain(PARAM);
   await stopTracing(tracing);

@@ -9,7 +9,7 @@ import { createPool, silentLogger, TransactionOutcomeUnknownError, type Pool } f
 import type { PoolOptions } from '../../src/config/types';
 import { TcpProxy } from '../faults/harness/tcp-proxy';
 import { describePostgres, POSTGRES_URL, uniqueName } from '../helpers/databases';
-import { finishedSpans, parentOf, printedSpan, startTracing, stopTracing, withinParent, type Tracing } from '../helpers/tracing';
+import { finishedSpans, parentOf, printedSpan, startTracing, stopTracing, tracedPools, withinParent, type Tracing } from '../helpers/tracing';
 
 const PASSWORD = 's3cret-PW-i17a';
 const PARAM = 'param-value-4111-1111';
@@ -17,30 +17,20 @@ const LITERAL = 'literal-hunter2';
 
 describePostgres('tracing on PostgreSQL with the OpenTelemetry SDK', () => {
   let tracing: Tracing;
-  const pools: Pool[] = [];
+  const traced = tracedPools(() => tracing);
   const url = (() => {
     const parsed = new URL(POSTGRES_URL);
     parsed.password = PASSWORD; // the local server trusts 127.0.0.1: the password is carried, never checked
     return parsed.toString();
   })();
 
-  function pool(options: PoolOptions = {}, at = url): Pool {
-    const made = createPool({ url: at, env: {}, profile: 'test', logger: silentLogger, name: uniqueName('lg_trace'), max: 2, ...options });
-    pools.push(made);
-    return made;
-  }
-
-  /** The spans of one pool, exported so far. */
-  async function spansOf(of: Pool): Promise<ReadableSpan[]> {
-    return (await finishedSpans(tracing)).filter((s) => s.attributes['db.client.connection.pool.name'] === of.name);
-  }
+  const pool = (options: PoolOptions = {}, at = url): Pool => traced.pool(at, options);
+  const spansOf = traced.spansOf;
 
   beforeAll(() => {
     tracing = startTracing();
   });
-  afterEach(async () => {
-    await Promise.all(pools.splice(0).map((p) => p.close()));
-  });
+  afterEach(() => traced.closeAll());
   afterAll(async () => {
     const everything = (await finishedSpans(tracing)).map(printedSpan).join('\n');
     // Whatever the tests above did, no span of any of them carries a parameter value, a literal or the password.
@@ -254,7 +244,7 @@ describePostgres('tracing on PostgreSQL with the OpenTelemetry SDK', () => {
         const commit = spans.find((s) => s.name === 'COMMIT');
         expect(commit?.status.code).toBe(SpanStatusCode.ERROR);
       } finally {
-        await Promise.all(pools.splice(0).map((p) => p.close()));
+        await traced.closeAll();
         await proxy.close();
       }
     });
@@ -262,8 +252,7 @@ describePostgres('tracing on PostgreSQL with the OpenTelemetry SDK', () => {
 
   it('makes no span with tracing: false, nor with DB_TRACING=off', async () => {
     const off = pool({ tracing: false });
-    const offByEnv = createPool({ url, env: { DB_TRACING: 'off' }, profile: 'test', logger: silentLogger, name: uniqueName('lg_trace_env') });
-    pools.push(offByEnv);
+    const offByEnv = pool({ env: { DB_TRACING: 'off' } });
     expect(offByEnv.config.tracing).toBe(false);
     await off.query('SELECT 1');
     await offByEnv.transaction((tx) => tx.query('SELECT 1'));
