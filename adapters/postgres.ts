@@ -31,6 +31,8 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
   const target = parseServerUrl(config.secretUrl.reveal(), 5432);
   const tlsPlan = tlsPlanFor(config.sslMode, target.host, readTlsFiles(config.adapterOptions, target.params));
   const driverOptions = (config.adapterOptions.driverOptions ?? {}) as Partial<ClientConfig>;
+  // pg.Pool's `Client` option (lifeguard/pg passes it here): a pg.Client subclass, or pg.native.Client.
+  const Client = (config.adapterOptions.Client ?? driver.Client) as PgModule['Client'];
   const states = new WeakMap<Client, ClientState>();
 
   const clientConfig = (ssl: ConnectionOptions | false): ClientConfig => ({
@@ -49,7 +51,7 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
 
   async function open(ssl: ConnectionOptions | false, signal: AbortSignal): Promise<Client> {
     signal.throwIfAborted();
-    const client = new driver.Client(clientConfig(ssl));
+    const client = new Client(clientConfig(ssl));
     const state: ClientState = { broken: undefined, ended: false, idleListener: undefined };
     states.set(client, state);
     // From the moment the client exists: an unhandled 'error' (a killed backend) crashes the process.
