@@ -6,8 +6,9 @@
  */
 import { inspect } from 'node:util';
 import { Registry } from 'prom-client';
-import { closeAllPools, registerPoolMetrics } from '../../../src';
-import { PgPool } from '../../../src/integrations/pg';
+import pg from 'pg';
+import { closeAllPools, createPool, getPool, registerPoolMetrics } from '../../../src';
+import { PgPool, pgPool } from '../../../src/integrations/pg';
 import { silentLogger } from '../../../src/shared/logger';
 import { describePostgres, POSTGRES_URL, uniqueName } from '../../helpers/databases';
 import { backendPid, endPgPools, terminateBackend, testPgPool, waitFor } from '../../helpers/pg-pools';
@@ -101,6 +102,28 @@ describePostgres('PgPool: every lifeguard policy applies underneath', () => {
     } finally {
       void fromEnv.end();
       void explicit.end();
+    }
+  });
+
+  it('pgPool(getPool()) is a pg.Pool over that very pool, one per pool; its end() closes it', async () => {
+    const shared = getPool(uniqueName('lg_pg_shared'), { url: POSTGRES_URL, env: {}, sslMode: 'disable', logger: silentLogger });
+    const facade = pgPool(shared);
+    expect(facade).toBeInstanceOf(pg.Pool);
+    expect(pgPool(shared)).toBe(facade);
+    expect(facade.lifeguard).toBe(shared);
+    await facade.query('SELECT 1');
+    await shared.query('SELECT 2');
+    expect(shared.stats().counters.acquires).toBe(2);
+    await facade.end();
+    expect(shared.isClosed).toBe(true);
+  });
+
+  it('pgPool() refuses a pool that is not PostgreSQL', async () => {
+    const sqlite = createPool({ url: 'sqlite::memory:', env: {}, logger: silentLogger });
+    try {
+      expect(() => pgPool(sqlite)).toThrow(/needs a PostgreSQL pool/);
+    } finally {
+      await sqlite.close();
     }
   });
 

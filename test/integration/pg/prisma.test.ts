@@ -115,6 +115,30 @@ describePostgres('Prisma 7 (@prisma/adapter-pg) over a PgPool', () => {
     await prisma.$disconnect();
   });
 
+  it('destroys a connection whose backend is killed under a Prisma transaction, and the next query runs on a new one', async () => {
+    const pool = testPgPool({ max: 1 });
+    const destroyed: string[] = [];
+    pool.lifeguard.on('destroy', (e) => destroyed.push(e.reason));
+    const prisma = prismaOver(pool);
+    let killedPid = 0;
+    const outcome = await prisma
+      .$transaction(async (tx) => {
+        const [{ pid }] = await tx.$queryRaw<Array<{ pid: number }>>`SELECT pg_backend_pid() AS pid`;
+        killedPid = pid;
+        await terminateBackend(pid);
+        await tx.user.count();
+      })
+      .then(
+        () => 'committed',
+        (err: Error) => err.message,
+      );
+    expect(outcome).not.toBe('committed');
+    const [{ pid: next }] = await prisma.$queryRaw<Array<{ pid: number }>>`SELECT pg_backend_pid() AS pid`;
+    expect(next).not.toBe(killedPid);
+    expect(destroyed).toContain('broken');
+    await prisma.$disconnect();
+  });
+
   it('gives the caller an error that says "timeout" when the pool is exhausted', async () => {
     const pool = testPgPool({ max: 1, connectionTimeoutMillis: 400 });
     const prisma = prismaOver(pool);
