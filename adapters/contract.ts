@@ -56,6 +56,12 @@ export interface ServerInfo {
   openConnections?: number;
 }
 
+/** Secrets the pool fetched for one new connection; absent ones were not configured (use the URL's). */
+export interface ConnectCredentials {
+  password?: string;
+  authToken?: string;
+}
+
 export interface Adapter<Raw = unknown> {
   /** 'postgres' | 'mysql' | 'sqlite' | 'libsql' | a third party's name. */
   readonly name: string;
@@ -66,8 +72,12 @@ export interface Adapter<Raw = unknown> {
   readonly writerLaneKey?: string;
   /** True when a query cannot be interrupted by a timer (the driver runs synchronously). */
   readonly synchronous?: boolean;
-  /** Open one connection. The signal aborts when connectTimeoutMs passes or the pool closes. */
-  connect(signal: AbortSignal): Promise<Raw>;
+  /**
+   * Open one connection. The signal aborts when connectTimeoutMs passes or the pool closes.
+   * `credentials` are this connection's secrets, fetched by the pool just before (from the
+   * `password` and `authToken` options, fixed or functions): each replaces the URL's own.
+   */
+  connect(signal: AbortSignal, credentials?: ConnectCredentials): Promise<Raw>;
   /** Cheap liveness check; throws when the connection is dead. */
   validate(raw: Raw): Promise<void>;
   query<R = Record<string, unknown>>(raw: Raw, sql: string, params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>>;
@@ -122,6 +132,11 @@ export interface PipelineSupport<Raw = unknown> {
    * pipeline in order, so the statements sent behind the one that got it never started.
    */
   endsSession(err: unknown): boolean;
+  /**
+   * Called before each pipelined statement is sent: lets the adapter gather the statements sent in
+   * the same turn of the event loop into one socket write (optional).
+   */
+  coalesceWrites?(raw: Raw): void;
 }
 
 /** Builds an adapter for one resolved configuration. Loading the driver happens here, lazily. */

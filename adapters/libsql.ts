@@ -92,11 +92,12 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
     writerLaneKey: target.filePath,
     synchronous: target.embedded,
 
-    async connect(signal) {
+    async connect(signal, credentials) {
       signal.throwIfAborted();
       const client = driver.createClient({
         url: target.driverUrl,
-        authToken: config.authToken?.reveal(),
+        // Fetched by the pool for this connection (a fixed token, or the authToken function's answer now).
+        authToken: credentials?.authToken,
         concurrency: 1,
         intMode,
       });

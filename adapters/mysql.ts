@@ -1,6 +1,6 @@
 import type { Connection, ConnectionOptions, FieldPacket, ResultSetHeader } from 'mysql2';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import type { Adapter, AdapterFactory, AdapterQueryOptions, QueryResult, ServerInfo } from './contract';
+import type { Adapter, AdapterFactory, AdapterQueryOptions, ConnectCredentials, QueryResult, ServerInfo } from './contract';
 import { loadDriver } from './load-driver';
 import { explainPlainTextRefusal, isBrokenMysqlError, isRetryableMysqlError, mysqlRefusedTls, mysqlRequiresTls } from './mysql-errors';
 import { parseServerUrl } from './server-url';
@@ -51,14 +51,15 @@ export const createMysqlAdapter: AdapterFactory = (config) => {
   const driverOptions = (config.adapterOptions.driverOptions ?? {}) as Partial<ConnectionOptions>;
   const states = new WeakMap<Connection, ConnectionState>();
 
-  const options = (tls: TlsOptions | false): ConnectionOptions => ({
+  const options = (tls: TlsOptions | false, credentials?: ConnectCredentials): ConnectionOptions => ({
     // Numbers beyond 2^53 come back as strings instead of silently losing digits.
     supportBigNumbers: true,
     ...driverOptions,
     host: target.host,
     port: target.port,
     user: target.user,
-    password: target.password,
+    // mysql2 takes only a string: the pool fetched this connection's password just before.
+    password: credentials?.password ?? target.password,
     database: target.database,
     ssl: mysqlSslOptions(tls),
     connectTimeout: config.connectTimeoutMs > 0 ? config.connectTimeoutMs : undefined,
@@ -66,9 +67,9 @@ export const createMysqlAdapter: AdapterFactory = (config) => {
     connectAttributes: { program_name: config.applicationName },
   });
 
-  async function open(tls: TlsOptions | false, signal: AbortSignal): Promise<Connection> {
+  async function open(tls: TlsOptions | false, signal: AbortSignal, credentials?: ConnectCredentials): Promise<Connection> {
     signal.throwIfAborted();
-    const conn = driver.createConnection(options(tls));
+    const conn = driver.createConnection(options(tls, credentials));
     const state: ConnectionState = { broken: undefined, inTransaction: false, mariadb: false, idleListener: undefined };
     states.set(conn, state);
     // Attached before anything can fail: an 'error' with no listener crashes the process.

@@ -1,6 +1,6 @@
 import type { Client, ClientConfig, QueryResult as PgResult } from 'pg';
 import type { ConnectionOptions } from 'node:tls';
-import type { Adapter, AdapterFactory, AdapterQueryOptions, QueryResult, ServerInfo } from './contract';
+import type { Adapter, AdapterFactory, AdapterQueryOptions, ConnectCredentials, QueryResult, ServerInfo } from './contract';
 import { loadDriver } from './load-driver';
 import { isBrokenPostgresError, isRetryablePostgresError, serverRefusedTls, serverRequiresTls } from './postgres-errors';
 import { parseServerUrl } from './server-url';
@@ -21,6 +21,8 @@ interface ClientState {
   broken: unknown;
   ended: boolean;
   idleListener: ((err: unknown) => void) | undefined;
+  /** The socket is corked until the end of this turn of the event loop (coalesceWrites). */
+  corked: boolean;
 }
 
 const CLOSE_WAIT_MS = 2000;
@@ -35,12 +37,15 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
   const Client = (config.adapterOptions.Client ?? driver.Client) as PgModule['Client'];
   const states = new WeakMap<Client, ClientState>();
 
-  const clientConfig = (ssl: ConnectionOptions | false): ClientConfig => ({
+  // The password is resolved by the pool for each connection (credentials), not through pg's own
+  // function-valued password: pg calls that only when the server asks (never under trust auth),
+  // once per TLS fallback attempt, and reports its failure as a generic connection error.
+  const clientConfig = (ssl: ConnectionOptions | false, credentials?: ConnectCredentials): ClientConfig => ({
     ...driverOptions,
     host: target.host,
     port: target.port,
     user: target.user,
-    password: target.password,
+    password: credentials?.password ?? target.password,
     database: target.database,
     ssl,
     application_name: config.applicationName,
@@ -49,10 +54,10 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
     keepAlive: driverOptions.keepAlive ?? true,
   });
 
-  async function open(ssl: ConnectionOptions | false, signal: AbortSignal): Promise<Client> {
+  async function open(ssl: ConnectionOptions | false, signal: AbortSignal, credentials?: ConnectCredentials): Promise<Client> {
     signal.throwIfAborted();
-    const client = new Client(clientConfig(ssl));
-    const state: ClientState = { broken: undefined, ended: false, idleListener: undefined };
+    const client = new Client(clientConfig(ssl, credentials));
+    const state: ClientState = { broken: undefined, ended: false, idleListener: undefined, corked: false };
     states.set(client, state);
     // From the moment the client exists: an unhandled 'error' (a killed backend) crashes the process.
     client.on('error', (err: unknown) => {
@@ -142,6 +147,20 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
       },
       abort: (client, reason) => destroySocket(client, reason),
       endsSession: (err) => (err as { severity?: unknown } | undefined)?.severity === 'FATAL',
+      // pg writes each query to the socket on its own, one write(2) per statement; the callers a
+      // batch of answers wakes send theirs in the same turn, so the socket is corked until the
+      // turn ends and they leave in one write (measured: docs/performance.md).
+      coalesceWrites(client) {
+        const state = states.get(client);
+        const stream = (client as unknown as ClientInternals).connection?.stream;
+        if (state === undefined || state.corked || stream?.cork === undefined) return;
+        state.corked = true;
+        stream.cork();
+        process.nextTick(() => {
+          state.corked = false;
+          stream.uncork?.();
+        });
+      },
     },
 
     onIdleError(client, listener) {
@@ -193,7 +212,7 @@ function normalise<R>(result: PgResult | PgResult[]): QueryResult<R> {
 }
 
 interface ClientInternals {
-  connection?: { stream?: { destroy(err?: Error): void } };
+  connection?: { stream?: { destroy(err?: Error): void; cork?(): void; uncork?(): void } };
 }
 
 /** Drops the socket at once: pg's connect() has no abort, and end() waits for the server. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { SslMode } from '../src/config/types';
 import { ConfigError } from '../src/shared/errors';
+import type { ConnectCredentials } from './contract';
 
 /**
  * TLS for the server adapters (pg, mysql2), from the libpq-style `sslMode` onto Node's own TLS
@@ -57,7 +58,7 @@ export function tlsPlanFor(mode: SslMode, host: string, files: TlsFiles = {}): T
 
 /** How one driver opens a connection and reads the server's answers to a TLS choice. */
 export interface TlsDriverHooks<Raw> {
-  open(tls: ConnectionOptions | false, signal: AbortSignal): Promise<Raw>;
+  open(tls: ConnectionOptions | false, signal: AbortSignal, credentials?: ConnectCredentials): Promise<Raw>;
   /** The server answered a TLS request with "no TLS here". */
   refusedTls(err: unknown): boolean;
   /** The server refused plain text because it demands TLS. */
@@ -71,19 +72,22 @@ export interface TlsDriverHooks<Raw> {
  * allow and prefer get the one retry libpq makes. Once a server refused prefer's TLS request, later
  * connects go straight to plain text instead of paying a refused handshake each time.
  */
-export function connectByTlsPlan<Raw>(plan: TlsPlan, driver: TlsDriverHooks<Raw>): (signal: AbortSignal) => Promise<Raw> {
+export function connectByTlsPlan<Raw>(
+  plan: TlsPlan,
+  driver: TlsDriverHooks<Raw>,
+): (signal: AbortSignal, credentials?: ConnectCredentials) => Promise<Raw> {
   let plainOnly = false;
-  return async (signal) => {
+  return async (signal, credentials) => {
     const first = plainOnly ? false : plan.first;
     try {
-      return await driver.open(first, signal);
+      return await driver.open(first, signal, credentials);
     } catch (err) {
       if (plan.fallback === undefined || signal.aborted) throw first === false && driver.explainPlainFailure ? driver.explainPlainFailure(err) : err;
       if (first !== false && driver.refusedTls(err)) {
         plainOnly = true;
-        return driver.open(false, signal);
+        return driver.open(false, signal, credentials);
       }
-      if (first === false && driver.requiresTls(err)) return driver.open(plan.fallback, signal);
+      if (first === false && driver.requiresTls(err)) return driver.open(plan.fallback, signal, credentials);
       throw err;
     }
   };

@@ -21,7 +21,7 @@ export { getPool, closeAllPools, registeredPools } from './process/pool-registry
 export { installShutdownHooks } from './process/shutdown';
 export type { ShutdownOptions } from './process/shutdown';
 export { registerAdapter } from '../adapters/scheme-registry';
-export type { Adapter, AdapterFactory, AdapterQueryOptions, QueryField, QueryResult, TransactionOptions, ServerInfo, PipelineSupport } from '../adapters/contract';
+export type { Adapter, AdapterFactory, AdapterQueryOptions, QueryField, QueryResult, TransactionOptions, ServerInfo, PipelineSupport, ConnectCredentials } from '../adapters/contract';
 export { PooledConnection } from './pool/lease';
 export type { PoolEvents, PoolEventName } from './pool/events';
 export type { PoolStats, PoolCounters, PipelineStats } from './pool/recorder';
@@ -29,6 +29,7 @@ export type { Percentiles } from './pool/sample-window';
 export type { HealthReport, HealthStatus } from './pool/health-check';
 export type { DestroyReason } from './pool/connection';
 export { Secret } from './shared/secret';
+export type { SecretProvider, SecretSource, ProvidedSecret } from './shared/secret-provider';
 export {
   LifeguardError,
   ConfigError,

@@ -62,9 +62,11 @@ export function configEntries(config: ResolvedConfig, flags: PoolFlags, env: Rec
       doc: spec.doc,
     };
   }
+  // String() of a secret is `[redacted]`, of a function `(function)`: never the value.
   entries.authToken = config.authToken
     ? { value: String(config.authToken), source: 'secret', origin: 'set (masked)' }
     : { value: null, source: 'default', origin: 'not set' };
+  if (config.password) entries.password = { value: String(config.password), source: 'secret', origin: 'option password (masked)' };
   return entries;
 }
 

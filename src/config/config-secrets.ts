@@ -1,16 +1,17 @@
 import { inspect } from 'node:util';
 import { REDACTED, Secret, urlSecrets } from '../shared/secret';
+import { knownSecretTexts, ProvidedSecret } from '../shared/secret-provider';
 import type { ResolvedConfig } from './types';
 
 /**
- * Every secret text in a resolved config: URLs, their passwords, the auth token. Driver errors are
- * scrubbed of these before anyone sees them, since drivers echo URLs and passwords back.
+ * Every secret text in a resolved config: URLs, their passwords, the password option and the auth
+ * token (for a function, the values it gave lately). Driver errors are scrubbed of these before
+ * anyone sees them, since drivers echo URLs and passwords back. Read at each error, not once: a
+ * function's values change.
  */
 export function configSecrets(config: ResolvedConfig): string[] {
   const urls = [config.secretUrl, ...config.secretReadReplicaUrls].map((secret) => secret.reveal());
-  const secrets = urls.flatMap(urlSecrets);
-  if (config.authToken) secrets.push(config.authToken.reveal());
-  return secrets;
+  return [...urls.flatMap(urlSecrets), ...knownSecretTexts(config.password), ...knownSecretTexts(config.authToken)];
 }
 
 const SECRET_KEY = /pass|secret|token|key|pfx|credential/i;
@@ -22,6 +23,7 @@ function masked(value: unknown, depth = 0): unknown {
   if (typeof value !== 'object' || value === null || depth > 8) return value;
   if (Array.isArray(value)) return value.map((item) => masked(item, depth + 1));
   if (value instanceof Secret || Buffer.isBuffer(value)) return REDACTED;
+  if (value instanceof ProvidedSecret) return String(value);
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) out[key] = SECRET_KEY.test(key) && item !== undefined ? REDACTED : masked(item, depth + 1);
   return out;

@@ -227,7 +227,7 @@ export const SPECIAL_VARIABLES = [
   { name: 'DB_URL', doc: 'Same as DATABASE_URL, with the pool prefix.' },
   { name: 'DB_PROFILE', doc: 'development, test, staging or production; falls back to NODE_ENV.' },
   { name: 'DB_WORKLOAD', doc: 'api, worker or scheduler.' },
-  { name: 'DB_AUTH_TOKEN', doc: 'libsql/Turso auth token (also the URL parameter authToken). Never printed.' },
+  { name: 'DB_AUTH_TOKEN', doc: 'libsql/Turso auth token (also the URL parameter authToken, and the authToken option, which may be a function). Never printed.' },
 ] as const;
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;

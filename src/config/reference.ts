@@ -136,6 +136,8 @@ export function configurationReference(): string {
     '|---|---|',
     ...special,
     '',
+    'Options without a variable: `password` replaces the URL’s password, and `authToken` is the one above; each takes a string, a `Secret`, or a function (`() => string | Promise<string>`) called for every new connection, for short-lived credentials such as RDS IAM tokens, Vault leases or Turso tokens. A function prints as `(function)`; its failure is a `ConnectionError` retried with backoff ([monitoring.md](monitoring.md#credentials-from-a-function)).',
+    '',
     '## Workloads by profile',
     '',
     ...workloadTable(),

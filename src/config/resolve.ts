@@ -5,6 +5,7 @@ import { checkOptionValue, parseValue, type ParsedValue } from './parse';
 import { API_WAITERS_PER_CONNECTION, DEFAULTS, PROFILES, PROFILE_NAMES, WORKLOADS, WORKLOAD_NAMES, profileFromNodeEnv } from './profiles';
 import type { ConfigSource, PoolOptions, PoolSettings, Profile, ResolvedConfig, Workload } from './types';
 import { printSafe } from './config-secrets';
+import { secretFromOption } from './secret-options';
 import { driverUrl, splitUrl } from './url';
 
 type Env = Record<string, string | undefined>;
@@ -85,6 +86,11 @@ export function resolveConfig(options: PoolOptions = {}): ResolvedConfig {
     layers.sources.authToken = token.source;
     layers.origins.authToken = token.origin;
   }
+  const password = secretFromOption('password', options.password);
+  if (password) {
+    layers.sources.password = 'option';
+    layers.origins.password = 'option password';
+  }
   const replicas = layers.values.readReplicaUrls as string[];
   for (const replica of replicas) splitUrl(replica, layers.origins.readReplicaUrls);
   const config: ResolvedConfig = {
@@ -100,7 +106,8 @@ export function resolveConfig(options: PoolOptions = {}): ResolvedConfig {
     sources: layers.sources,
     origins: layers.origins,
   };
-  if (token) config.authToken = new Secret(token.text);
+  if (token) config.authToken = token.secret;
+  if (password) config.password = password;
   if (workload) config.workload = workload;
   return Object.freeze(config);
 }
@@ -199,10 +206,11 @@ function resolveUrl(options: PoolOptions, env: Env, prefix: string) {
 /** The auth token and where it came from: option < URL parameter < variable, highest first. */
 function resolveToken(options: PoolOptions, urlToken: string | undefined, env: Env, prefix: string) {
   const variable = `${prefix}AUTH_TOKEN`;
-  if (options.authToken) return { text: options.authToken, source: 'option' as const, origin: 'option authToken' };
-  if (urlToken) return { text: urlToken, source: 'url' as const, origin: 'URL parameter authToken' };
+  const fromOption = secretFromOption('authToken', options.authToken);
+  if (fromOption) return { secret: fromOption, source: 'option' as const, origin: 'option authToken' };
+  if (urlToken) return { secret: new Secret(urlToken), source: 'url' as const, origin: 'URL parameter authToken' };
   const fromEnv = env[variable]?.trim();
-  return fromEnv ? { text: fromEnv, source: 'env' as const, origin: variable } : undefined;
+  return fromEnv ? { secret: new Secret(fromEnv), source: 'env' as const, origin: variable } : undefined;
 }
 
 /** A URL parameter given once (or repeated with one value); repeated with different values is an error. */

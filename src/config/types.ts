@@ -1,5 +1,6 @@
 import type { Logger } from '../shared/logger';
 import type { Secret } from '../shared/secret';
+import type { SecretProvider, SecretSource } from '../shared/secret-provider';
 
 export type { Logger };
 
@@ -46,7 +47,14 @@ export interface PoolOptions extends Partial<PoolSettings> {
   /** The pool's name: in events, metrics (pool_name), logs and the server's application_name. */
   name?: string;
   url?: string;
-  authToken?: string;
+  /**
+   * The password for the pool's connections (and its read replicas'), instead of the URL's: a string,
+   * a Secret, or a function called for each new connection (RDS IAM tokens, Vault leases, a rotated
+   * password). Printed as `[redacted]`, or `(function)`.
+   */
+  password?: string | Secret | SecretProvider;
+  /** libsql/Turso auth token, instead of DB_AUTH_TOKEN or the URL's authToken: the same shapes as `password`. */
+  authToken?: string | Secret | SecretProvider;
   profile?: Profile;
   workload?: Workload;
   /** Where environment variables are read from; default process.env. */
@@ -65,7 +73,9 @@ export interface ResolvedConfig extends PoolSettings {
   secretUrl: Secret;
   /** The URL's scheme without the colon, lower case ('postgres', 'file', 'sqlite', ...). */
   scheme: string;
-  authToken?: Secret;
+  /** The `password` option, when given: it replaces the URL's password. */
+  password?: SecretSource;
+  authToken?: SecretSource;
   /** The replica URLs with their secrets; `readReplicaUrls` holds them masked. */
   secretReadReplicaUrls: Secret[];
   profile: Profile;

@@ -1,21 +1,28 @@
 import { setMaxListeners } from 'node:events';
-import type { Adapter } from '../../adapters/contract';
+import type { Adapter, ConnectCredentials } from '../../adapters/contract';
 import { startDeadline, stopDeadline } from '../shared/deadline';
 import { ConnectionError } from '../shared/errors';
-import { isError, redactError, redactText, type Secret } from '../shared/secret';
+import { messageOf } from '../shared/message-of';
+import { isError, redactError, redactText } from '../shared/secret';
+import { secretForConnection, type SecretSource } from '../shared/secret-provider';
 import { ConnectGate } from './backoff';
 
 export interface ConnectorOptions {
   poolName: string;
   maskedUrl: string;
   connectTimeoutMs: number;
-  secrets: readonly (Secret | string | undefined)[];
+  /** The secret texts to scrub from errors, read at each error: a function's values change. */
+  secrets: () => readonly string[];
+  /** The `password` and `authToken` options, fetched for each new connection. */
+  credentials: { password?: SecretSource; authToken?: SecretSource };
 }
 
 /**
  * Opens connections: bounded by connectTimeoutMs (generic-pool has no create timeout), spaced by
  * the backoff gate, abandoned when the pool closes. A driver that ignores the abort signal and
- * connects late has its connection closed rather than leaked.
+ * connects late has its connection closed rather than leaked. Each attempt first fetches the
+ * connection's password and token (a function is asked every time, within the same timeout), so a
+ * function that fails is a failed attempt like any other: counted, reported, and retried with backoff.
  */
 export class Connector<Raw> {
   readonly gate = new ConnectGate();
@@ -78,12 +85,10 @@ export class Connector<Raw> {
         },
         { once: true },
       );
-      let connecting: Promise<Raw>;
-      try {
-        connecting = this.adapter.connect(attempt.signal);
-      } catch (err) {
-        connecting = Promise.reject(err);
-      }
+      const connecting = this.credentials().then((credentials) => {
+        attempt.signal.throwIfAborted();
+        return this.adapter.connect(attempt.signal, credentials);
+      });
       connecting.then(
         (raw) => {
           if (settled) {
@@ -105,9 +110,35 @@ export class Connector<Raw> {
     });
   }
 
+  /** This connection's secrets, each fetched now; undefined when neither option is set (the URL's are used). */
+  private async credentials(): Promise<ConnectCredentials | undefined> {
+    const { password, authToken } = this.options.credentials;
+    if (password === undefined && authToken === undefined) return undefined;
+    const [passwordText, tokenText] = await Promise.all([this.fetch('password', password), this.fetch('authToken', authToken)]);
+    const credentials: ConnectCredentials = {};
+    if (passwordText !== undefined) credentials.password = passwordText;
+    if (tokenText !== undefined) credentials.authToken = tokenText;
+    return credentials;
+  }
+
+  /** One secret for one connection; a function that throws or gives no string is a ConnectionError with its error, redacted, as cause. */
+  private async fetch(option: 'password' | 'authToken', source: SecretSource | undefined): Promise<string | undefined> {
+    if (source === undefined) return undefined;
+    try {
+      return await secretForConnection(source);
+    } catch (err) {
+      const cause = this.redact(err);
+      throw new ConnectionError(
+        `Pool "${this.options.poolName}" could not get the ${option} for a new connection: the ${option} function failed: ${messageOf(cause)}`,
+        cause,
+      );
+    }
+  }
+
   /** Driver messages sometimes echo the URL; make sure no secret rides along in the error. */
   private redact(err: unknown): unknown {
-    if (isError(err)) return redactError(err, this.options.secrets);
-    return new ConnectionError(redactText(String(err), this.options.secrets));
+    const secrets = this.options.secrets();
+    if (isError(err)) return redactError(err, secrets);
+    return new ConnectionError(redactText(String(err), secrets));
   }
 }

@@ -15,6 +15,11 @@ export interface PoolEvents {
   acquireTimeout: (e: { pool: string; waitedMs: number; pending: number; error: Error }) => void;
   slowQuery: (e: { pool: string; sql: string; durationMs: number; level: 'warn' | 'critical'; connectionId: number }) => void;
   leak: (e: { pool: string; connectionId: number; heldMs: number; stack: string | undefined }) => void;
+  /**
+   * The utilization level changed. `utilization` is active / max, or 1 while `unserved` callers
+   * wait that the pool cannot serve (at max, or `cannotConnect`); `level` is what that share is
+   * by utilizationWarning and utilizationCritical.
+   */
   utilization: (e: {
     pool: string;
     level: 'normal' | 'warning' | 'critical';
@@ -22,6 +27,10 @@ export interface PoolEvents {
     active: number;
     max: number;
     pending: number;
+    /** Waiting callers no idle, opening or still-openable connection will serve; all of them while connections cannot be opened. */
+    unserved: number;
+    /** The pool's last attempt to open a connection failed. */
+    cannotConnect: boolean;
   }) => void;
   error: (e: { pool: string; error: Error; context: string }) => void;
   /** A read replica failed its health check or could not be reached; reads go elsewhere. */

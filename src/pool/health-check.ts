@@ -7,15 +7,16 @@ import { redactText } from '../shared/secret';
 import type { Connection } from './connection';
 import type { PoolStats } from './recorder';
 import { PoolQueueFullError } from '../shared/errors';
-import { DEFAULT_THRESHOLDS } from './utilization';
+import { utilizationOf } from './utilization';
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 
 export interface HealthReport {
   /**
    * healthy: the liveness check passed and callers are served. degraded: the database answers but
-   * the pool is at its critical utilization, callers are queueing or timed out in the last
-   * minute, or no connection came free for the check. unhealthy: the database did not answer
+   * the pool is at its critical utilization (utilizationCritical reached, or callers waiting that
+   * it cannot serve: utilization.ts), a caller timed out in the last minute, or no connection came
+   * free for the check. unhealthy: the database did not answer
    * (connect or liveness check failed or timed out), or the pool is closed.
    */
   status: HealthStatus;
@@ -35,6 +36,8 @@ export interface HealthCheckTarget {
   /** The last connection failure while connections are failing; undefined once one opens. */
   readonly connectFailure: unknown;
   readonly recorder: { readonly lastTimeoutAt: number };
+  /** Waiting callers the pool cannot serve (utilization.ts). */
+  readonly unservedCallers: number;
   stats(): PoolStats;
   /** `probe`: a health check, not a caller: a full maxWaiting queue refuses it without counting it as a caller turned away. */
   acquireConnection(timeoutMs: number, signal?: AbortSignal, probe?: boolean): Promise<Connection>;
@@ -142,11 +145,17 @@ function failureStatus(pool: HealthCheckTarget, err: unknown): HealthStatus {
   return 'unhealthy';
 }
 
+/** Degraded by the utilization events' own rule and utilizationCritical, or by a recent timeout. */
 function degradation(pool: HealthCheckTarget, stats: PoolStats): string | undefined {
-  if (stats.utilization >= DEFAULT_THRESHOLDS.critical) {
-    return `utilization ${Math.round(stats.utilization * 100)} % is at or above the critical ${DEFAULT_THRESHOLDS.critical * 100} %`;
+  const critical = pool.config.utilizationCritical;
+  const unserved = stats.pending > 0 ? pool.unservedCallers : 0;
+  if (unserved > 0) {
+    const why = pool.connectFailure !== undefined ? 'connections cannot be opened' : `the pool is at max (${stats.active} of ${stats.max} in use)`;
+    return `${unserved} ${unserved === 1 ? 'caller is' : 'callers are'} waiting for a connection the pool cannot give them: ${why}`;
   }
-  if (stats.pending > 0) return `${stats.pending} callers are waiting for a connection`;
+  if (utilizationOf(stats.active, stats.max, 0) >= critical) {
+    return `utilization ${Math.round(stats.utilization * 100)} % is at or above the critical ${Math.round(critical * 100)} %`;
+  }
   const sinceTimeoutMs = Date.now() - pool.recorder.lastTimeoutAt;
   if (sinceTimeoutMs < RECENT_TIMEOUT_MS) return `a caller timed out waiting for a connection ${Math.round(sinceTimeoutMs / 1000)} s ago`;
   return undefined;

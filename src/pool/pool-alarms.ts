@@ -3,7 +3,7 @@ import type { Logger, ResolvedConfig } from '../config/types';
 import type { Connection } from './connection';
 import type { PoolEvents } from './events';
 import type { PoolRecorder } from './recorder';
-import { UtilizationTracker } from './utilization';
+import { UtilizationTracker, utilizationOf } from './utilization';
 
 /** A loan, or one pipelined statement: what leak detection reads. */
 export type LeakWatched = Pick<Connection, 'id' | 'borrowedAt' | 'acquiredBy' | 'leakReported'>;
@@ -15,14 +15,16 @@ const SQL_IN_EVENTS_MAX = 200;
  * too long. Each alarm is an event plus a log line; none of them changes what the pool does.
  */
 export class PoolAlarms {
-  private readonly utilization = new UtilizationTracker();
+  private readonly utilization: UtilizationTracker;
 
   constructor(
-    private readonly pool: EventEmitter<PoolEvents> & { readonly name: string },
+    private readonly pool: EventEmitter<PoolEvents> & { readonly name: string; readonly cannotConnect: boolean; readonly unservedCallers: number },
     private readonly config: ResolvedConfig,
     private readonly recorder: PoolRecorder,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.utilization = new UtilizationTracker({ warning: config.utilizationWarning, critical: config.utilizationCritical });
+  }
 
   /** Above slowQueryMs a warning, above criticalQueryMs an error; the SQL truncated, never its parameters. */
   queryFinished(conn: Connection, sql: string, durationMs: number): void {
@@ -37,12 +39,19 @@ export class PoolAlarms {
     else this.logger.warn(event, 'lifeguard: slow query');
   }
 
-  /** Called on every acquire and release: reports a change of utilization level, with hysteresis. */
+  /**
+   * Called on every acquire and release, when a caller starts waiting, after a failed connection
+   * attempt and by housekeeping: reports a change of utilization level, with hysteresis.
+   */
   usageChanged(active: number, pending: number, now: number): void {
-    const { max } = this.config;
-    const level = this.utilization.update(active, max, pending, now);
+    const { max, utilizationWarning } = this.config;
+    // The common case, on every acquire and release: a quiet pool staying quiet.
+    if (this.utilization.level === 'normal' && pending === 0 && active < max * utilizationWarning) return;
+    const unserved = pending > 0 ? this.pool.unservedCallers : 0;
+    const utilization = utilizationOf(active, max, unserved);
+    const level = this.utilization.update(utilization, now);
     if (level === undefined) return;
-    const event = { pool: this.pool.name, level, utilization: active / max, active, max, pending };
+    const event = { pool: this.pool.name, level, utilization, active, max, pending, unserved, cannotConnect: this.pool.cannotConnect };
     this.pool.emit('utilization', event);
     if (level === 'critical') this.logger.warn(event, 'lifeguard: pool utilization critical');
     else this.logger.info(event, `lifeguard: pool utilization ${level}`);

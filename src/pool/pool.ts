@@ -104,7 +104,8 @@ export class Pool
       poolName: this.name,
       maskedUrl: this.config.url,
       connectTimeoutMs: this.config.connectTimeoutMs,
-      secrets: configSecrets(this.config),
+      secrets: () => configSecrets(this.config),
+      credentials: { password: this.config.password, authToken: this.config.authToken },
     });
     const lifecycle = new ConnectionLifecycle(this, this.config, this.adapter, this.connector, this.recorder, this.logger, () => this.engine.evictIdle());
     this.lifecycle = lifecycle;
@@ -112,7 +113,11 @@ export class Pool
       {
         create: () => lifecycle.openConnection(),
         destroy: (conn) => lifecycle.closeConnection(conn),
-        onCreateError: (err) => lifecycle.onCreateError(err),
+        onCreateError: (err) => {
+          lifecycle.onCreateError(err);
+          // Callers waiting on a pool that cannot open connections are unserved: that is critical.
+          this.trackUtilization(Date.now());
+        },
         idleEvictionReason: (conn, total, now) => lifecycle.idleEvictionReason(conn, total, now),
         timeoutError: (waitedMs, pending) => this.timeoutError(waitedMs, pending),
       },
@@ -168,7 +173,17 @@ export class Pool
     if (this.closing) return Promise.reject(new PoolClosedError(this.name));
     const invalid = opts?.timeoutMs === undefined ? undefined : invalidTimeout(opts.timeoutMs);
     if (invalid) return Promise.reject(invalid);
+    // A caller's own timeout or signal needs a statement it can cancel alone: it runs alone.
+    const estimateMs =
+      this.pipeline !== undefined && opts?.timeoutMs === undefined && opts?.signal === undefined && opts?.rowMode === undefined ? this.pipeline.estimate(sql) : undefined;
+    if (estimateMs !== undefined) return this.runPipelined<R>(sql, params, estimateMs);
     return this.queryNow<R>(sql, params, opts);
+  }
+
+  /** Counted in flight like queryNow, without its async frame: the pipeline reports each call settled (PipelineHost.settled). */
+  private runPipelined<R>(sql: string, params: readonly unknown[] | undefined, estimateMs: number): Promise<QueryResult<R>> {
+    this.inFlight++;
+    return (this.pipeline as Pipeline).run<R>(sql, params, estimateMs);
   }
 
   /**
@@ -183,10 +198,7 @@ export class Pool
     try {
       const { pipeline } = this;
       // Rows as arrays are asked for by the data-layer facades, which run their statements alone.
-      if (pipeline !== undefined && opts?.rowMode === undefined) {
-        // A caller's own timeout or signal needs a statement it can cancel alone: it runs alone.
-        const estimateMs = opts?.timeoutMs === undefined && opts?.signal === undefined ? pipeline.estimate(sql) : undefined;
-        if (estimateMs !== undefined) return await pipeline.run<R>(sql, params, estimateMs);
+      if (pipeline !== undefined) {
         const taken = this.acquireNow(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
         conn = taken instanceof Promise ? await taken : taken;
         return await this.runAlone<R>(pipeline, conn, sql, params, opts?.timeoutMs);
@@ -217,8 +229,8 @@ export class Pool
 
   /** @internal A read routed here as a replica: pipelined (and counted in flight) when the pipeline takes it; undefined when it runs alone. */
   pipelined<R>(sql: string, params: readonly unknown[] | undefined): Promise<QueryResult<R>> | undefined {
-    if (this.closing || this.pipeline?.estimate(sql) === undefined) return undefined;
-    return this.queryNow<R>(sql, params, undefined);
+    const estimateMs = this.closing ? undefined : this.pipeline?.estimate(sql);
+    return estimateMs === undefined ? undefined : this.runPipelined<R>(sql, params, estimateMs);
   }
 
   /** @internal */
@@ -234,7 +246,9 @@ export class Pool
         hasSpare: () => this.engine.idle > 0 || this.engine.size < this.config.max,
         waitingForConnection: () => this.engine.pending,
         release: (conn, err) => this.releaseConnection(conn, err),
-        run: (conn, sql, params) => this.runQuery(conn, sql, params, undefined, false),
+        statementFinished: (conn, sql, durationMs) => this.statementFinished(conn, sql, durationMs),
+        statementFailed: (conn, err) => this.statementFailed(conn, err),
+        settled: () => this.settledInFlight(),
         mustRetire: (conn) => retirementReason(conn, this.config.maxUses, Date.now()) !== undefined,
         queueFull: (waiting) => this.queueFull(waiting),
         timeoutError: (waitedMs, pending) => this.timeoutError(waitedMs, pending),
@@ -445,7 +459,10 @@ export class Pool
     const startedAt = Date.now();
     const idle = signal?.aborted ? undefined : this.engine.takeIdle();
     if (idle !== undefined) return this.admit(idle, startedAt, timeoutMs, signal, startedAt);
-    return this.engine.take(timeoutMs, signal).then((conn) => this.admit(conn, startedAt, timeoutMs, signal));
+    const granted = this.engine.take(timeoutMs, signal);
+    // A caller now waits: at max, or with connections failing, that is saturation, reported now.
+    this.trackUtilization(startedAt);
+    return granted.then((conn) => this.admit(conn, startedAt, timeoutMs, signal));
   }
 
   /** PoolQueueFullError when maxWaiting callers already wait for a release (`alsoWaiting`: the pipeline's), counted; else undefined. */
@@ -596,16 +613,24 @@ export class Pool
       const running = run(conn.raw);
       return await (opts?.deadline === false ? running : this.boundedByStatementTimeout(conn, running, opts?.timeoutMs));
     } catch (err) {
-      if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
-      // Drivers echo connection strings in some errors; the caller gets the error without secrets.
-      throw redactError(connectionLossError(conn, err), configSecrets(this.config));
+      throw this.statementFailed(conn, err);
     } finally {
-      const durationMs = performance.now() - started;
-      this.recorder.query.record(durationMs);
-      this.trackers.current?.recordOperation(durationMs);
-      this.alarms.queryFinished(conn, sql, durationMs);
+      this.statementFinished(conn, sql, performance.now() - started);
       this.lane?.afterStatement(conn);
     }
+  }
+
+  /** Marks the connection broken when the error broke it; returns the error without secrets (drivers echo connection strings). */
+  private statementFailed(conn: Connection, err: unknown): unknown {
+    if (conn.broken === undefined && this.adapter.isBroken(conn.raw, err)) conn.broken = err;
+    return redactError(connectionLossError(conn, err), configSecrets(this.config));
+  }
+
+  /** Every statement's duration: the recorder, the metrics trackers and the slow-query alarm. */
+  private statementFinished(conn: Connection, sql: string, durationMs: number): void {
+    this.recorder.query.record(durationMs);
+    this.trackers.current?.recordOperation(durationMs);
+    this.alarms.queryFinished(conn, sql, durationMs);
   }
 
   /** A statement bounded by the caller's timeoutMs, else by statementTimeoutMs plus its grace (see statement-deadline.ts). */
@@ -740,7 +765,22 @@ export class Pool
     this.alarms.usageChanged(this.borrowed.size, this.pending, now);
   }
 
+  /** @internal The last attempt to open a connection failed (none has succeeded since). */
+  get cannotConnect(): boolean {
+    return this.connector.gate.consecutiveFailures > 0;
+  }
+
+  /**
+   * @internal Waiting callers the pool cannot serve: those no idle, opening or still-openable
+   * connection will serve (they wait for a release), or every one while connections cannot be opened.
+   */
+  get unservedCallers(): number {
+    return this.cannotConnect ? this.engine.pending : this.engine.waitingForRelease;
+  }
+
   private runHousekeeping(): void {
+    // Also lets a level fall back once the pool has gone quiet (nothing else would report it).
+    this.trackUtilization(Date.now());
     this.engine.evictIdle();
     const now = Date.now();
     const { pipeline } = this;

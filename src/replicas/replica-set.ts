@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { Logger, PoolOptions, PoolSettings, ResolvedConfig } from '../config/types';
 import { resolveConfig } from '../config';
 import { SETTINGS } from '../config/options';
+import { secretOption } from '../config/secret-options';
 import type { ReadPrimary, RoutedPool } from '../pool/read-routing';
 import type { ReadRoutingStats } from '../pool/recorder';
 import { ConfigError, ConnectionError, ReplicaLagError } from '../shared/errors';
@@ -207,7 +208,9 @@ function replicaPoolOptions(primary: ResolvedConfig, options: PoolOptions, url: 
     url,
     env: {},
     profile: primary.profile,
-    ...(primary.authToken ? { authToken: primary.authToken.reveal() } : {}),
+    // A rotated password is the same role's on every replica (replication copies it); a function is asked per connection there too.
+    ...(primary.authToken ? { authToken: secretOption(primary.authToken) } : {}),
+    ...(primary.password ? { password: secretOption(primary.password) } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     adapterOptions: primary.adapterOptions,
   };

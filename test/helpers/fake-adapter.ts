@@ -1,4 +1,4 @@
-import type { Adapter, AdapterQueryOptions, QueryResult } from '../../adapters/contract';
+import type { Adapter, AdapterQueryOptions, ConnectCredentials, QueryResult } from '../../adapters/contract';
 import { registerAdapter } from '../../adapters/scheme-registry';
 
 export interface FakeRaw {
@@ -9,6 +9,8 @@ export interface FakeRaw {
   /** Its holder closed it through the driver (pg's client.end()): the driver knows, nothing was emitted. */
   closedByHolder?: boolean;
   idleErrorListener?: (err: unknown) => void;
+  /** The password it was opened with (from the pool's credentials), if any. */
+  password?: string;
   /** Statements under way on this connection; they fail when it is closed or killed (with abortInFlightOnClose). */
   running?: Set<(err: Error) => void>;
   /** Statements this connection was asked to run, in total. */
@@ -56,6 +58,10 @@ export class FakeDatabase {
   /** When set, serverInfo() fails with it. */
   serverInfoError: Error | undefined;
   serverInfoCalls = 0;
+  /** The credentials each connect() was given, in order. */
+  readonly credentialsSeen: Array<ConnectCredentials | undefined> = [];
+  /** When set, connect() fails unless it is given this password (a server's authentication). */
+  requirePassword: string | undefined;
   /** What replicationLagMs() reports; undefined: not a replica. */
   replicationLagMs: number | undefined;
   /** Connections connect() returned and close() has not closed yet (killed ones included): what the pool should still count. */
@@ -80,12 +86,16 @@ export class FakeDatabase {
     return {
       name: 'fake',
       ...(db.writerLaneKey !== undefined ? { writerLaneKey: db.writerLaneKey } : {}),
-      connect(signal) {
+      connect(signal, credentials) {
         db.connects++;
+        db.credentialsSeen.push(credentials);
+        if (db.requirePassword !== undefined && credentials?.password !== db.requirePassword) {
+          return Promise.reject(Object.assign(new Error('password authentication failed for user "app"'), { code: '28P01' }));
+        }
         if (db.connectError && db.failSync) throw db.connectError;
         if (db.connectError) return Promise.reject(db.connectError);
         if (db.open.size >= db.serverLimit) return Promise.reject(Object.assign(new Error('too many connections'), { code: 'ETOOMANY' }));
-        const raw: FakeRaw = { id: db.nextId++, open: true, inTx: false, broken: false, running: new Set(), queries: 0 };
+        const raw: FakeRaw = { id: db.nextId++, open: true, inTx: false, broken: false, running: new Set(), queries: 0, password: credentials?.password };
         const dead = db.deadOnArrival;
         const finish = () => {
           db.open.add(raw);

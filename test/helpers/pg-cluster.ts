@@ -35,6 +35,12 @@ export interface PgClusterOptions {
   settings?: Record<string, string>;
   /** Replaces pg_hba.conf; default: trust for local, host and replication from loopback. */
   hbaLines?: string[];
+  /**
+   * Every role but `postgres` must log in over TCP with a password checked this way (pg_hba.conf
+   * and password_encryption set to match); `postgres` stays trusted, so psql() keeps working.
+   * Ignored when hbaLines is given.
+   */
+  passwordAuth?: 'scram-sha-256' | 'md5';
   /** A label in the temp directory's name, to find a leftover cluster's owner. */
   label?: string;
 }
@@ -76,8 +82,10 @@ export class PgCluster {
     const cluster = new PgCluster(makeOwnedTempDir(options.label ?? 'pg'), await freePort());
     try {
       await runAsPostgres(join(PG_BIN_DIR, 'initdb'), ['-D', cluster.dataDir, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
-      cluster.appendSettings({ ...LEAN_SETTINGS, ...options.settings });
+      const auth = options.hbaLines ? undefined : options.passwordAuth;
+      cluster.appendSettings({ ...LEAN_SETTINGS, ...(auth ? { password_encryption: `'${auth}'` } : {}), ...options.settings });
       if (options.hbaLines) cluster.writeHba(options.hbaLines);
+      else if (auth) cluster.writeHba(['local all all trust', 'host all postgres 127.0.0.1/32 trust', `host all all 127.0.0.1/32 ${auth}`]);
       await cluster.startServer();
       return cluster;
     } catch (err) {

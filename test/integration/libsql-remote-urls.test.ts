@@ -10,6 +10,7 @@ import { createPool, type Pool } from '../../src';
 import { PoolTimeoutError } from '../../src/shared/errors';
 import { silentLogger } from '../../src/shared/logger';
 import { describeLibsqlUrl } from '../../adapters/libsql';
+import type { Secret } from '../../src/shared/secret';
 
 const TOKEN = 'libsql-token-4f7a9c';
 const pools: Pool[] = [];
@@ -43,7 +44,7 @@ describe('libsql URLs', () => {
     const pool = createPool({ url: `libsql://db.example.turso.io?authToken=${TOKEN}&tls=1`, env: {}, logger: silentLogger, min: 0 });
     pools.push(pool);
     expect(pool.config.secretUrl.reveal()).toBe('libsql://db.example.turso.io?tls=1');
-    expect(pool.config.authToken?.reveal()).toBe(TOKEN);
+    expect((pool.config.authToken as Secret | undefined)?.reveal()).toBe(TOKEN);
     expect(inspect(pool.config, { depth: 10 }) + JSON.stringify(pool.config)).not.toContain(TOKEN);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { resolveConfig } from '../../src/config';
 import { DEFAULTS, PROFILES } from '../../src/config/profiles';
+import type { Secret } from '../../src/shared/secret';
 
 const URL = 'postgres://app@db.internal:5432/orders';
 
@@ -54,10 +55,10 @@ describe('precedence of the layers', () => {
     const fromEnv = resolveConfig({ env: { DATABASE_URL: 'libsql://db.example.com', DB_AUTH_TOKEN: 'env-token' } });
     expect(fromEnv).toMatchObject({ sources: { url: 'env', authToken: 'env' }, origins: { url: 'DATABASE_URL', authToken: 'DB_AUTH_TOKEN' } });
     const fromUrl = resolveConfig({ env: { DB_URL: 'libsql://db.example.com?authToken=url-token', DB_AUTH_TOKEN: 'env-token' } });
-    expect(fromUrl.authToken?.reveal()).toBe('url-token');
+    expect((fromUrl.authToken as Secret | undefined)?.reveal()).toBe('url-token');
     expect(fromUrl).toMatchObject({ sources: { url: 'env', authToken: 'url' }, origins: { url: 'DB_URL', authToken: 'URL parameter authToken' } });
     const fromOptions = resolveConfig({ env: { DB_AUTH_TOKEN: 'env-token' }, url: 'libsql://db.example.com?authToken=url-token', authToken: 'option-token' });
-    expect(fromOptions.authToken?.reveal()).toBe('option-token');
+    expect((fromOptions.authToken as Secret | undefined)?.reveal()).toBe('option-token');
     expect(fromOptions).toMatchObject({ sources: { url: 'option', authToken: 'option' }, origins: { url: 'option url', authToken: 'option authToken' } });
   });
 
@@ -189,7 +190,7 @@ describe('the variable prefix', () => {
     const reports = resolveConfig({ env, envPrefix: 'REPORTS_', profile: 'production' });
     expect(main).toMatchObject({ url: 'postgres://main-host/main', max: 9 });
     expect(orders).toMatchObject({ url: 'postgres://orders-host/orders', max: 3, profile: 'staging', origins: { max: 'ORDERS_POOL_MAX', profile: 'ORDERS_PROFILE' } });
-    expect(orders.authToken?.reveal()).toBe('orders-token');
+    expect((orders.authToken as Secret | undefined)?.reveal()).toBe('orders-token');
     expect(reports).toMatchObject({ url: 'mysql://reports-host/reports', acquireTimeoutMs: 15_000, max: 10 });
     expect(reports.authToken).toBeUndefined();
   });

@@ -10,6 +10,7 @@ import type { PoolOptions } from '../../src/config/types';
 import { createPool, registerAdapter, type Pool } from '../../src';
 import { silentLogger } from '../../src/shared/logger';
 import { fakeDatabase, type FakeDatabase } from '../helpers/fake-adapter';
+import type { Secret } from '../../src/shared/secret';
 
 const PASSWORD = 'Sup3r-S3cret-pw';
 const REPLICA_PASSWORD = 'r3plica-pw-77';
@@ -61,7 +62,7 @@ describe('a resolved config', () => {
   ])('masks an auth token from %s', (_from, options) => {
     const config = resolveConfig(options);
     expectNoSecret(config);
-    expect(config.authToken?.reveal()).toMatch(/token/);
+    expect((config.authToken as Secret | undefined)?.reveal()).toMatch(/token/);
     expect(printed(config)).toContain('[redacted]');
   });
 
@@ -167,7 +168,7 @@ describe('query and validation errors whose driver message echoes the URL', () =
   it('reach the caller and the destroy event without the password or the token', async () => {
     const noop = async () => undefined;
     registerAdapter('echoing', (config) => {
-      const echo = () => new Error(`server at ${config.secretUrl.reveal()} (token ${config.authToken?.reveal()}) said no`);
+      const echo = () => new Error(`server at ${config.secretUrl.reveal()} (token ${(config.authToken as Secret | undefined)?.reveal()}) said no`);
       return {
         name: 'echoing',
         connect: async () => ({ usedAt: 0 }),

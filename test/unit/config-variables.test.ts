@@ -6,6 +6,7 @@
 import { resolveConfig } from '../../src/config';
 import { SETTINGS, SPECIAL_VARIABLES } from '../../src/config/options';
 import type { PoolOptions, ResolvedConfig } from '../../src/config/types';
+import type { Secret } from '../../src/shared/secret';
 
 const URL = 'postgres://app@db.internal:5432/orders';
 
@@ -101,7 +102,7 @@ describe('environment variables', () => {
   it('DB_PROFILE, DB_WORKLOAD and DB_AUTH_TOKEN are read', () => {
     const config = resolveConfig({ url: 'libsql://db.example.com', env: { DB_PROFILE: 'staging', DB_WORKLOAD: 'worker', DB_AUTH_TOKEN: 'tok-123' } });
     expect(config).toMatchObject({ profile: 'staging', workload: 'worker' });
-    expect(config.authToken?.reveal()).toBe('tok-123');
+    expect((config.authToken as Secret | undefined)?.reveal()).toBe('tok-123');
   });
 
   it('aliases that agree with each other are accepted', () => {
@@ -179,7 +180,7 @@ describe('URL query parameters', () => {
 
   it('reads the auth token from the authToken parameter', () => {
     const config = resolveConfig({ env: {}, url: 'libsql://db.example.turso.io?authToken=tok-url' });
-    expect(config.authToken?.reveal()).toBe('tok-url');
+    expect((config.authToken as Secret | undefined)?.reveal()).toBe('tok-url');
     expect(config.secretUrl.reveal()).toBe('libsql://db.example.turso.io');
   });
 });

@@ -58,7 +58,9 @@ describe('PgPool options', () => {
 
   it('builds the URL from host, port, user, password and database, the password kept out of sight', () => {
     const pool = pgPool({ host: 'db.internal', port: 6543, user: 'app', password: 's3cret pw', database: 'orders' });
-    expect(pool.lifeguard.config.secretUrl.reveal()).toBe('postgres://app:s3cret%20pw@db.internal:6543/orders');
+    expect(pool.lifeguard.config.secretUrl.reveal()).toBe('postgres://app@db.internal:6543/orders');
+    // lifeguard's own password option: it replaces the URL's, and never prints.
+    expect(String(pool.lifeguard.config.password)).toBe('[redacted]');
     expect(pool.lifeguard.config.url).not.toContain('s3cret');
     expect(pool.options).toMatchObject({ host: 'db.internal', port: 6543, user: 'app', database: 'orders' });
     expect(pool.options.password).toBe('s3cret pw');
@@ -67,7 +69,9 @@ describe('PgPool options', () => {
   });
 
   it('lets a connectionString without a password and a password complete each other, and a Unix socket host through', () => {
-    expect(pgPool({ connectionString: 'postgres://app@db/orders', password: 'pw' }).lifeguard.config.secretUrl.reveal()).toBe('postgres://app:pw@db/orders');
+    const completed = pgPool({ connectionString: 'postgres://app@db/orders', password: 'pw' });
+    expect(completed.lifeguard.config.secretUrl.reveal()).toBe('postgres://app@db/orders');
+    expect(completed.options.password).toBe('pw');
     expect(pgPool({ host: '/var/run/postgresql', user: 'app', database: 'orders' }).lifeguard.config.secretUrl.reveal()).toBe('postgres://app@localhost/orders?host=%2Fvar%2Frun%2Fpostgresql');
   });
 
@@ -88,7 +92,7 @@ describe('PgPool options', () => {
     ["pg's pipeline mode", { pipeline: true }, 'pipeline'],
     ['read replicas', { readReplicaUrls: ['postgres://r@replica/db'] }, 'readReplicaUrls'],
     ['a TLS option with no sslMode', { ssl: { servername: 'db', rejectUnauthorized: true } }, 'ssl.servername'],
-    ['a password function', { password: () => 'pw', host: 'db' }, 'password'],
+    ['a password that is neither text nor a function', { password: 42, host: 'db' }, 'password'],
     ['a non-PostgreSQL URL', { connectionString: 'mysql://root@db/app' }, 'connectionString'],
     ['a non-PostgreSQL URL with fields', { connectionString: 'mysql://root@db/app', host: 'db' }, 'connectionString'],
     ['a non-PostgreSQL URL from the environment', { env: { DATABASE_URL: 'file:app.db' } }, 'url'],
@@ -112,6 +116,13 @@ describe('PgPool options', () => {
     for (const err of [host, password]) {
       expect(`${err.message} ${inspect(err)}`).not.toMatch(/first-secret|second-secret/);
     }
+  });
+
+  it("takes pg's password function as lifeguard's per-connection password provider", async () => {
+    const pool = pgPool({ connectionString: 'postgres://app@db/orders', password: async () => 'rotated' });
+    expect(String(pool.lifeguard.config.password)).toBe('(function)');
+    expect(typeof pool.options.password).toBe('function');
+    expect(await (pool.options.password as () => Promise<string>)()).toBe('rotated');
   });
 
   it('maps ssl onto sslMode: false disable, rejectUnauthorized false require, true or a CA verify-full', () => {

@@ -3,6 +3,7 @@ import { resolveConfig } from '../../config';
 import { SETTINGS } from '../../config/options';
 import type { Logger, PoolOptions, SslMode } from '../../config/types';
 import { ConfigError } from '../../shared/errors';
+import { Secret } from '../../shared/secret';
 import { connectionUrl } from './url';
 
 /**
@@ -104,6 +105,7 @@ export function translatePgOptions<C>(input: Record<string, unknown>): Translate
   }
   const url = connectionUrl(input, () => environmentUrl(pool as PoolOptions));
   if (url !== undefined) pool.url = url;
+  if (input.password !== undefined) pool.password = passwordOption(input.password);
   const adapterOptions: Record<string, unknown> = { ...((pool.adapterOptions as Record<string, unknown> | undefined) ?? {}) };
   if (input.ssl !== undefined) {
     const { mode, files } = sslMode(input.ssl);
@@ -126,6 +128,15 @@ export function translatePgOptions<C>(input: Record<string, unknown>): Translate
     },
     allowExitOnIdle: input.allowExitOnIdle === undefined ? false : bool('allowExitOnIdle', input.allowExitOnIdle),
   };
+}
+
+/**
+ * pg's password (a string, or a function pg calls for each new connection) is lifeguard's own
+ * `password` option: it replaces the URL's, and a function is asked for every connection opened.
+ */
+function passwordOption(value: unknown): PoolOptions['password'] {
+  if (typeof value === 'string' || typeof value === 'function' || value instanceof Secret) return value as PoolOptions['password'];
+  throw new ConfigError('password', `PgPool option password must be a string or a function returning one, not ${value === null ? 'null' : typeof value}.`);
 }
 
 /** A URL that comes from the environment alone must be PostgreSQL's too (resolveConfig names a missing one). */

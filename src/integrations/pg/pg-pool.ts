@@ -27,7 +27,7 @@ const pg = loadProjectPg();
 
 /** pg.Pool's options and lifeguard's (docs/integrations.md says what each becomes). */
 export interface PgPoolOptions
-  extends Omit<PoolConfig, 'Client' | 'onConnect' | 'verify' | 'log' | 'Promise' | 'max' | 'min' | 'maxUses' | 'ssl'>,
+  extends Omit<PoolConfig, 'Client' | 'onConnect' | 'verify' | 'log' | 'Promise' | 'max' | 'min' | 'maxUses' | 'ssl' | 'password'>,
     Omit<PoolOptions, 'max' | 'min' | 'maxUses' | 'logger'> {
   max?: number;
   min?: number;

@@ -1,5 +1,6 @@
 import type { PoolConfig } from 'pg';
 import type { ResolvedConfig } from '../../config/types';
+import { Secret } from '../../shared/secret';
 
 /**
  * pg.Pool's `options` as the resolved configuration says, for the code that reads them: Kysely
@@ -13,7 +14,7 @@ export function pgPoolOptionsOf(config: ResolvedConfig, allowExitOnIdle: boolean
     host: url.searchParams.get('host') ?? (url.hostname.replace(/^\[|\]$/g, '') || undefined),
     port: url.port ? Number(url.port) : 5432,
     user: decode(url.username),
-    password: decode(url.password),
+    password: passwordOf(config) ?? decode(url.password),
     database: decode(url.pathname.replace(/^\//, '')),
     ssl: sslOf(config.sslMode),
     max: config.max,
@@ -26,6 +27,13 @@ export function pgPoolOptionsOf(config: ResolvedConfig, allowExitOnIdle: boolean
     application_name: config.applicationName,
     statement_timeout: config.statementTimeoutMs > 0 ? config.statementTimeoutMs : undefined,
   };
+}
+
+/** lifeguard's `password` option as pg takes one: the text, or pg's own kind of function for a provider. */
+function passwordOf(config: ResolvedConfig): PoolConfig['password'] {
+  const source = config.password;
+  if (source === undefined) return undefined;
+  return source instanceof Secret ? source.reveal() : () => source.fetch();
 }
 
 /** The nearest pg `ssl` to an sslMode (a second connection made from these options gets the same protection or more). */

@@ -1,14 +1,16 @@
 import { ConfigError } from '../../shared/errors';
 
-const FIELDS = ['host', 'port', 'user', 'password', 'database'] as const;
-type Field = (typeof FIELDS)[number];
+/** pg's connection fields that go into the URL. The password does not: see passwordOption in options.ts. */
+const FIELDS = ['host', 'port', 'user', 'database'] as const;
+type Field = (typeof FIELDS)[number] | 'password';
 
 /**
  * The URL a PgPool connects to. connectionString (or lifeguard's url) and pg's separate fields
  * are options of the same level: they may complete each other (a connectionString without a
- * password, and password) but not disagree. Fields given without a connectionString are laid
- * over the URL from the environment (DATABASE_URL, DB_URL): explicit options over environment,
- * lifeguard's precedence. Nothing given: undefined, and the environment decides alone.
+ * user, and user) but not disagree. Fields given without a connectionString are laid over the
+ * URL from the environment (DATABASE_URL, DB_URL): explicit options over environment, lifeguard's
+ * precedence. Nothing given: undefined, and the environment decides alone. The password goes to
+ * lifeguard's `password` option (so it may be a function); it must not disagree with the URL's.
  * No password ever appears in an error.
  */
 export function connectionUrl(input: Record<string, unknown>, fromEnvironment: () => string | undefined): string | undefined {
@@ -21,21 +23,20 @@ export function connectionUrl(input: Record<string, unknown>, fromEnvironment: (
     throw new ConfigError('connectionString', `PgPool option connectionString must be a string such as postgres://user@host:5432/db, not a ${typeof explicit}.`);
   }
   const given = FIELDS.filter((field) => input[field] !== undefined);
-  if (given.length === 0) {
+  if (given.length === 0 && typeof input.password !== 'string') {
     // Passed on as it is (the resolver reads it, odd passwords and all); only its scheme is ours to check.
     if (explicit !== undefined && !/^postgres(ql)?:\/\//i.test(explicit.trim())) throw notPostgres(explicit.split(':')[0]);
     return explicit;
   }
-  if (typeof input.password === 'function') {
-    throw new ConfigError('password', 'PgPool option password: a function is not supported; pass the password as a string.');
-  }
   const base = parse(explicit ?? fromEnvironment() ?? 'postgres://localhost');
   const parts = partsOf(base);
+  if (typeof input.password === 'string' && explicit !== undefined && parts.password !== undefined && parts.password !== input.password) {
+    throw new ConfigError('password', 'PgPool options connectionString and password disagree (two different passwords); give one.');
+  }
   for (const field of given) {
     const value = String(input[field]);
     if (explicit !== undefined && parts[field] !== undefined && parts[field] !== value) {
-      const shown = field === 'password' ? 'two different passwords' : `${JSON.stringify(parts[field])} and ${JSON.stringify(value)}`;
-      throw new ConfigError(field, `PgPool options connectionString and ${field} disagree (${shown}); give one.`);
+      throw new ConfigError(field, `PgPool options connectionString and ${field} disagree (${JSON.stringify(parts[field])} and ${JSON.stringify(value)}); give one.`);
     }
     parts[field] = value;
   }

@@ -33,8 +33,12 @@ export interface PipelineHost {
   /** Callers of the pool's own queue (leases, statements running alone) waiting for a connection. */
   waitingForConnection(): number;
   release(conn: Connection, err?: unknown): void;
-  /** Runs one statement as runQuery does (recorded, slow-query alarm, redacted), without a per-statement deadline. */
-  run<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined): Promise<QueryResult<R>>;
+  /** A statement answered or failed after durationMs: recorded, metrics, slow-query alarm (as runQuery does). */
+  statementFinished(conn: Connection, sql: string, durationMs: number): void;
+  /** A statement failed: marks the connection broken when the adapter says so; returns the error without secrets. */
+  statementFailed(conn: Connection, err: unknown): unknown;
+  /** One run() call settled (answered, failed or refused), once per call: the pool's in-flight count for close(). */
+  settled(): void;
   /** Whether the connection must not take more statements (broken, expired, used up). */
   mustRetire(conn: Connection): boolean;
   /** The PoolQueueFullError to throw when maxWaiting callers already wait, else undefined. */
@@ -88,6 +92,7 @@ interface Waiter {
   sql: string;
   params: readonly unknown[] | undefined;
   estimateMs: number;
+  isRetry: boolean;
   since: number;
   resolve(result: QueryResult<unknown>): void;
   reject(err: unknown): void;
@@ -159,7 +164,7 @@ export class Pipeline {
     this.stopped = reason;
     for (const s of this.shared) s.draining = true;
     this.clearWaitTimer();
-    for (let w = this.waiters.shift(); w; w = this.waiters.shift()) w.reject(reason);
+    for (let w = this.waiters.shift(); w; w = this.waiters.shift()) this.refuse(w, reason);
   }
 
   // ---- placement -----------------------------------------------------------------------------
@@ -227,7 +232,8 @@ export class Pipeline {
   private refused(err: unknown): void {
     this.requesting--;
     // The oldest waiter waited as long as this request did: it gets the reason.
-    this.waiters.shift()?.reject(err);
+    const oldest = this.waiters.shift();
+    if (oldest !== undefined) this.refuse(oldest, err);
     this.armWaitTimer();
     this.requestIfNeeded();
   }
@@ -249,12 +255,14 @@ export class Pipeline {
     else this.granted(taken);
   }
 
-  private wait<R>(sql: string, params: readonly unknown[] | undefined, estimateMs: number): Promise<QueryResult<R>> {
-    if (this.stopped !== undefined) return Promise.reject(this.stopped);
-    const full = this.host.queueFull(this.waiters.length);
-    if (full !== undefined) return Promise.reject(full);
+  private wait<R>(sql: string, params: readonly unknown[] | undefined, estimateMs: number, isRetry = false): Promise<QueryResult<R>> {
+    const refused = this.stopped ?? this.host.queueFull(this.waiters.length);
+    if (refused !== undefined) {
+      this.host.settled();
+      return Promise.reject(refused);
+    }
     return new Promise<QueryResult<R>>((resolve, reject) => {
-      this.waiters.push({ sql, params, estimateMs, since: Date.now(), resolve: resolve as (r: QueryResult<unknown>) => void, reject });
+      this.waiters.push({ sql, params, estimateMs, isRetry, since: Date.now(), resolve: resolve as (r: QueryResult<unknown>) => void, reject });
       if (this.waiters.length === 1) this.armWaitTimer();
       this.requestIfNeeded();
     });
@@ -264,14 +272,18 @@ export class Pipeline {
   private serveWaiters(s: SharedConnection): void {
     while (this.waiters.length > 0 && !s.draining && s.statements.length < this.settings.depth) {
       const w = this.waiters.shift() as Waiter;
-      this.send(s, w.sql, w.params, w.estimateMs).then(w.resolve, w.reject);
+      this.send(s, w.sql, w.params, w.estimateMs, w.isRetry).then(w.resolve, w.reject);
     }
     if (this.waiters.length === 0) this.clearWaitTimer();
   }
 
   // ---- one statement -------------------------------------------------------------------------
 
-  private async send<R>(s: SharedConnection, sql: string, params: readonly unknown[] | undefined, estimateMs: number, isRetry = false): Promise<QueryResult<R>> {
+  /**
+   * Sends one statement on s. No async frame of its own: one promise per statement on top of the
+   * driver's (a pipelined statement costs a few µs of client CPU in all, so each frame shows).
+   */
+  private send<R>(s: SharedConnection, sql: string, params: readonly unknown[] | undefined, estimateMs: number, isRetry = false): Promise<QueryResult<R>> {
     const sentAt = performance.now();
     const leakMs = this.settings.leakDetectionMs;
     const entry: InFlight = {
@@ -291,43 +303,58 @@ export class Pipeline {
     s.conn.uses++;
     this.statementsInFlight++;
     this.sent++;
-    let answered = true;
+    let running: Promise<QueryResult<R>>;
     try {
-      return await this.host.run<R>(s.conn, sql, params);
+      this.support.coalesceWrites?.(s.conn.raw);
+      running = this.host.adapter.query<R>(s.conn.raw, sql, params);
     } catch (err) {
-      const behindTheEnd = s.serverEnded;
-      if (!s.serverEnded && this.support.endsSession(err)) s.serverEnded = true;
-      if (s.lost === undefined && !s.serverEnded && !this.host.adapter.isBroken(s.conn.raw, err)) throw err;
-      answered = false;
-      s.draining = true;
-      s.conn.broken ??= s.lost ?? err;
-      // PostgreSQL runs a pipeline in order and flushes each answer: behind the statement the
-      // server ended the session on, nothing started. Such a read is sent again, once; a write
-      // never is (the caller decides).
-      if (behindTheEnd && !isRetry && this.stopped === undefined && isReadOnlySql(sql)) {
-        this.finish(s, entry, sql, false);
-        return this.retry<R>(sql, params, estimateMs);
-      }
-      throw this.lostError(s, err, behindTheEnd);
-    } finally {
-      this.finish(s, entry, sql, answered);
+      running = Promise.reject(err);
     }
+    return running.then(
+      (result) => {
+        const now = performance.now();
+        this.finish(s, entry, sql, true, now);
+        this.host.settled();
+        this.host.statementFinished(s.conn, sql, now - sentAt);
+        return result;
+      },
+      (err: unknown) => this.failed<R>(s, entry, sql, params, isRetry, err),
+    );
+  }
+
+  private failed<R>(s: SharedConnection, entry: InFlight, sql: string, params: readonly unknown[] | undefined, isRetry: boolean, err: unknown): Promise<QueryResult<R>> {
+    const now = performance.now();
+    const behindTheEnd = s.serverEnded;
+    if (!s.serverEnded && this.support.endsSession(err)) s.serverEnded = true;
+    const redacted = this.host.statementFailed(s.conn, err);
+    const lost = s.lost !== undefined || s.serverEnded || s.conn.broken !== undefined;
+    if (lost) {
+      s.draining = true;
+      s.conn.broken ??= s.lost ?? redacted;
+    }
+    this.finish(s, entry, sql, !lost, now);
+    this.host.statementFinished(s.conn, sql, now - entry.sentAt);
+    // PostgreSQL runs a pipeline in order and flushes each answer: behind the statement the
+    // server ended the session on, nothing started. Such a read is sent again, once; a write
+    // never is (the caller decides). The retry settles this call.
+    if (lost && behindTheEnd && !isRetry && this.stopped === undefined && isReadOnlySql(sql)) return this.retry<R>(sql, params, entry.estimateMs);
+    this.host.settled();
+    return Promise.reject(lost ? this.lostError(s, redacted, behindTheEnd) : redacted);
   }
 
   private retry<R>(sql: string, params: readonly unknown[] | undefined, estimateMs: number): Promise<QueryResult<R>> {
     const placed = this.placeOrAdopt();
     if (placed !== undefined) return this.send<R>(placed, sql, params, estimateMs, true);
-    return this.wait<R>(sql, params, estimateMs);
+    return this.wait<R>(sql, params, estimateMs, true);
   }
 
   /** Books one statement out of s (idempotent per entry), learns its time, and hands s on. */
-  private finish(s: SharedConnection, entry: InFlight, sql: string, answered: boolean): void {
+  private finish(s: SharedConnection, entry: InFlight, sql: string, answered: boolean, now: number): void {
     const at = s.statements.indexOf(entry);
     if (at === -1) return;
     s.statements.splice(at, 1);
     s.queuedMs = s.statements.length === 0 ? 0 : s.queuedMs - entry.estimateMs;
     this.statementsInFlight--;
-    const now = performance.now();
     if (answered) {
       // Server time: from when the server could start on it (sent, and the one before answered) to its answer.
       this.times.record(sql, now - Math.max(entry.sentAt, s.lastAnswerAt));
@@ -406,9 +433,14 @@ export class Pipeline {
     const limitMs = this.settings.acquireTimeoutMs;
     while (this.waiters.length > 0 && now - this.waiters[0].since >= limitMs) {
       const w = this.waiters.shift() as Waiter;
-      w.reject(this.host.timeoutError(now - w.since, this.waiters.length));
+      this.refuse(w, this.host.timeoutError(now - w.since, this.waiters.length));
     }
     this.armWaitTimer();
+  }
+
+  private refuse(w: Waiter, reason: unknown): void {
+    this.host.settled();
+    w.reject(reason);
   }
 
   private clearWaitTimer(): void {

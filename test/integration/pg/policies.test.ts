@@ -127,6 +127,15 @@ describePostgres('PgPool: every lifeguard policy applies underneath', () => {
     }
   });
 
+  it("asks pg's password function for every new connection (lifeguard's password provider)", async () => {
+    let asked = 0;
+    const pool = testPgPool({ max: 2, password: async () => (asked++, 'unused-by-a-trusting-server') });
+    const [a, b] = await Promise.all([pool.connect(), pool.connect()]);
+    a.release();
+    b.release();
+    expect(asked).toBeGreaterThanOrEqual(2);
+  });
+
   it('is drained by closeAllPools() (the SIGTERM hook) like any pool', async () => {
     const pool = testPgPool();
     await pool.query('SELECT 1');
