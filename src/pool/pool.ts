@@ -201,7 +201,7 @@ export class Pool
       if (pipeline !== undefined) {
         const taken = this.acquireNow(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
         conn = taken instanceof Promise ? await taken : taken;
-        return await this.runAlone<R>(pipeline, conn, sql, params, opts?.timeoutMs);
+        return await this.runAlone<R>(pipeline, conn, sql, params, opts);
       }
       const timeoutMs = opts?.timeoutMs ?? this.config.acquireTimeoutMs;
       if (this.lane !== undefined && !isReadOnlySql(sql)) conn = await this.lane.acquireWriter(timeoutMs, opts?.signal);
@@ -220,9 +220,9 @@ export class Pool
   }
 
   /** A statement run alone on a pipelining pool: its server time teaches the pipeline whether it may share next time. */
-  private async runAlone<R>(pipeline: Pipeline, conn: Connection, sql: string, params: readonly unknown[] | undefined, timeoutMs?: number): Promise<QueryResult<R>> {
+  private async runAlone<R>(pipeline: Pipeline, conn: Connection, sql: string, params: readonly unknown[] | undefined, opts: QueryOptions | undefined): Promise<QueryResult<R>> {
     const started = performance.now();
-    const result = await this.runQuery<R>(conn, sql, params, timeoutMs);
+    const result = await this.runQuery<R>(conn, sql, params, opts?.timeoutMs, true, opts?.rowMode === undefined ? undefined : { rowMode: opts.rowMode });
     pipeline.learn(sql, performance.now() - started);
     return result;
   }
