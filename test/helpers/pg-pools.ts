@@ -3,6 +3,7 @@
  * server, so a test kills only its own backends), test-friendly settings, and closed after each test.
  */
 import { Client } from 'pg';
+import type { Registry } from 'prom-client';
 import { PgPool, type PgPoolOptions } from '../../src/integrations/pg';
 import { silentLogger } from '../../src/shared/logger';
 import { POSTGRES_URL, uniqueName } from './databases';
@@ -56,4 +57,11 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/** How many operations db_client_operation_duration_seconds has counted in a registry. */
+export async function operationCount(registry: Registry): Promise<number> {
+  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === 'db_client_operation_duration_seconds');
+  const values = (metric?.values ?? []) as Array<{ metricName?: string; value: number }>;
+  return values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
 }

@@ -11,13 +11,8 @@ import { closeAllPools, createPool, getPool, registerPoolMetrics } from '../../.
 import { PgPool, pgPool } from '../../../src/integrations/pg';
 import { silentLogger } from '../../../src/shared/logger';
 import { describePostgres, POSTGRES_URL, uniqueName } from '../../helpers/databases';
-import { backendPid, endPgPools, terminateBackend, testPgPool, waitFor } from '../../helpers/pg-pools';
+import { backendPid, endPgPools, operationCount, terminateBackend, testPgPool, waitFor } from '../../helpers/pg-pools';
 
-async function operationCount(registry: Registry): Promise<number> {
-  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === 'db_client_operation_duration_seconds');
-  const count = (metric?.values as Array<{ metricName?: string; value: number }> | undefined)?.find((v) => v.metricName?.endsWith('_count'));
-  return count?.value ?? 0;
-}
 
 describePostgres('PgPool: every lifeguard policy applies underneath', () => {
   afterEach(endPgPools);

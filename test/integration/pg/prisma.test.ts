@@ -9,15 +9,11 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { Registry } from 'prom-client';
 import { registerPoolMetrics } from '../../../src';
 import { describePostgres, POSTGRES_URL, uniqueName } from '../../helpers/databases';
-import { endPgPools, terminateBackend, testPgPool } from '../../helpers/pg-pools';
+import { endPgPools, operationCount, terminateBackend, testPgPool } from '../../helpers/pg-pools';
 import { Prisma, PrismaClient } from './prisma/generated/client';
 
 const schema = uniqueName('lg_prisma');
 
-async function operationCount(registry: Registry): Promise<number> {
-  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === 'db_client_operation_duration_seconds');
-  return (metric?.values as Array<{ metricName?: string; value: number }>).find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
-}
 
 describePostgres('Prisma 7 (@prisma/adapter-pg) over a PgPool', () => {
   let admin: Client;
