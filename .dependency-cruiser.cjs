@@ -37,7 +37,14 @@ module.exports = {
     room('replicas', '^src/replicas/', ['^src/pool/', '^src/shared/', '^src/config/', '^adapters/contract\\.ts$'], 'Read routing reaches the pool through the interfaces pool/ declares.'),
     room('observability', '^src/observability/', ['^src/pool/', '^src/shared/', '^src/config/'], 'Metrics backends and the health endpoint reach the pool through the interfaces pool/ declares.'),
     room('process', '^src/process/', ['^src/pool/', '^src/shared/', '^src/config/'], 'The process-wide registry and shutdown hooks hold pools; nothing in the pool knows them.'),
-    room('integrations', '^src/integrations/', ['^src/pool/', '^src/shared/', '^src/config/', '^adapters/'], 'Data-layer facades (lifeguard/pg, ...) stand on the pool and the adapters.'),
+    room(
+      'integrations',
+      '^src/integrations/',
+      // createPool (process/open-pools.ts) too: `new PgPool()` makes its pool the way createPool() does,
+      // so closeAllPools() and the SIGTERM hooks drain it like any other.
+      ['^src/pool/', '^src/shared/', '^src/config/', '^adapters/', '^src/process/open-pools\\.ts$'],
+      'Data-layer facades (lifeguard/pg, ...) stand on the pool and the adapters, and make pools with createPool().',
+    ),
     forbid(
       'edges-reach-the-pool-through-its-interfaces',
       'replicas/ and observability/ use the narrow interfaces pool/ declares, never the Pool class.',

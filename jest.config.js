@@ -8,4 +8,7 @@ module.exports = {
   // fault tests (which kill backends) from breaking their neighbours.
   maxWorkers: 1,
   testTimeout: 30000,
+  // The Prisma client the lifeguard/pg suite uses, generated from its schema (offline; nothing
+  // to do when it is already there for this schema and Prisma version).
+  globalSetup: '<rootDir>/test/integration/pg/prisma/generate.js',
 };

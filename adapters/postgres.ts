@@ -33,6 +33,8 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
   const target = parseServerUrl(config.secretUrl.reveal(), 5432);
   const tlsPlan = tlsPlanFor(config.sslMode, target.host, readTlsFiles(config.adapterOptions, target.params));
   const driverOptions = (config.adapterOptions.driverOptions ?? {}) as Partial<ClientConfig>;
+  // pg.Pool's `Client` option (lifeguard/pg passes it here): a pg.Client subclass, or pg.native.Client.
+  const Client = (config.adapterOptions.Client ?? driver.Client) as PgModule['Client'];
   const states = new WeakMap<Client, ClientState>();
 
   // The password is resolved by the pool for each connection (credentials), not through pg's own
@@ -54,7 +56,7 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
 
   async function open(ssl: ConnectionOptions | false, signal: AbortSignal, credentials?: ConnectCredentials): Promise<Client> {
     signal.throwIfAborted();
-    const client = new driver.Client(clientConfig(ssl, credentials));
+    const client = new Client(clientConfig(ssl, credentials));
     const state: ClientState = { broken: undefined, ended: false, idleListener: undefined, corked: false };
     states.set(client, state);
     // From the moment the client exists: an unhandled 'error' (a killed backend) crashes the process.

@@ -46,6 +46,16 @@ export class ConnectGate {
     return Math.round(exponential * (0.75 + Math.random() * 0.5));
   }
 
+  /**
+   * A connection that opened but failed its setup (an onConnect hook) counts as a failed attempt:
+   * without this, generic-pool would open and drop connections in a tight loop while anyone waits.
+   */
+  failed(err: unknown): void {
+    this.consecutiveFailures++;
+    this.lastError = err;
+    this.nextAttemptAt = Date.now() + this.delayAfter(this.consecutiveFailures);
+  }
+
   private async run<T>(open: () => Promise<T>): Promise<T> {
     this.attempts++;
     try {
@@ -54,9 +64,7 @@ export class ConnectGate {
       this.nextAttemptAt = 0;
       return value;
     } catch (err) {
-      this.consecutiveFailures++;
-      this.lastError = err;
-      this.nextAttemptAt = Date.now() + this.delayAfter(this.consecutiveFailures);
+      this.failed(err);
       throw err;
     }
   }

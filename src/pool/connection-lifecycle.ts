@@ -3,6 +3,7 @@ import type { Adapter } from '../../adapters/contract';
 import type { Logger, ResolvedConfig } from '../config/types';
 import { configSecrets } from '../config/config-secrets';
 import { newConnection, retirementReason, type Connection, type DestroyReason } from './connection';
+import type { ConnectionObserver } from './connection-observer';
 import type { Connector } from './connector';
 import { ConnectionError } from '../shared/errors';
 import { messageOf } from '../shared/message-of';
@@ -28,6 +29,8 @@ export class ConnectionLifecycle {
   private stopped = false;
   /** Once per pool, on its first connection: does max × instances fit the server? */
   private readonly fleetCheck: FleetCheck;
+  /** Data-layer facades listening (lifeguard/pg); none costs one size check per open. */
+  private readonly observers = new Set<ConnectionObserver>();
 
   constructor(
     private readonly owner: LifecycleOwner,
@@ -42,6 +45,12 @@ export class ConnectionLifecycle {
     this.fleetCheck = new FleetCheck(config, adapter, logger);
   }
 
+  /** Adds an observer (see connection-observer.ts); returns the function that removes it. */
+  observe(observer: ConnectionObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
   async openConnection(): Promise<Connection> {
     const started = performance.now();
     const { raw, attemptMs } = await this.connector.open();
@@ -49,6 +58,7 @@ export class ConnectionLifecycle {
     try {
       this.adapter.onIdleError?.(raw, (err) => {
         conn.broken ??= err;
+        for (const observer of this.observers) observer.failed?.(conn, err);
         // An idle connection that broke goes now, not when someone next asks for it.
         if (conn.borrowedAt === 0) this.evictIdle();
         this.reportError(err, 'idle connection');
@@ -58,6 +68,7 @@ export class ConnectionLifecycle {
       await this.adapter.close(raw).catch(() => undefined);
       throw err;
     }
+    if (this.observers.size > 0) await this.runOpenedHooks(conn);
     const durationMs = performance.now() - started;
     this.recorder.counters.created++;
     this.recorder.connect.record(durationMs);
@@ -69,6 +80,18 @@ export class ConnectionLifecycle {
     // first query simply runs after this one.
     void this.fleetCheck.afterConnect(raw);
     return conn;
+  }
+
+  /** The observers' setup of a new connection; one that fails closes it and counts as a failed attempt. */
+  private async runOpenedHooks(conn: Connection): Promise<void> {
+    try {
+      for (const observer of [...this.observers]) await observer.opened?.(conn);
+    } catch (err) {
+      this.connector.gate.failed(err);
+      conn.broken ??= err;
+      await this.adapter.close(conn.raw).catch(() => undefined);
+      throw redactError(err instanceof Error ? err : new ConnectionError(String(err)), configSecrets(this.config));
+    }
   }
 
   /** An attempt over slowConnectMs (backoff waits excluded): an event, a warn log and a count. */
@@ -92,6 +115,7 @@ export class ConnectionLifecycle {
       // Closing a dead connection fails as often as not; it is gone either way.
       this.logger.debug({ pool: this.owner.name, connectionId: conn.id, err: messageOf(err) }, 'lifeguard: close failed');
     }
+    for (const observer of this.observers) observer.closed?.(conn, reason);
   }
 
   onCreateError(err: unknown): void {

@@ -5,6 +5,8 @@ import type { PoolCounters, PoolStats } from './recorder';
 
 /** The sizes alone, without stats()' percentiles and copies: what metrics read at every scrape. */
 export interface PoolSizes {
+  /** Open connections and those being opened (pg.Pool's totalCount). */
+  total: number;
   active: number;
   idle: number;
   pending: number;

@@ -21,6 +21,7 @@ import { messageOf } from '../shared/message-of';
 import { redactError } from '../shared/secret';
 import { retirementReason, type Connection, type DestroyReason } from './connection';
 import { ConnectionLifecycle } from './connection-lifecycle';
+import type { ConnectionObserver } from './connection-observer';
 import { Connector } from './connector';
 import { Engine } from './engine/generic-pool-engine';
 import { checkHealth, type HealthCheckTarget, type HealthReport } from './health-check';
@@ -389,7 +390,19 @@ export class Pool
 
   /** @internal The sizes alone, without stats()' percentiles and copies: what metrics read at every scrape. */
   sizes(): PoolSizes {
-    return { active: this.borrowed.size, idle: this.engine.idle, pending: this.pending, min: this.config.min, max: this.config.max };
+    return { total: this.engine.size, active: this.borrowed.size, idle: this.engine.idle, pending: this.pending, min: this.config.min, max: this.config.max };
+  }
+
+  /** @internal Open connections past their lifetime, still to be closed (pg.Pool's expiredCount). */
+  expiredCount(now = Date.now()): number {
+    let expired = 0;
+    for (const conn of this.engine.connections()) if (now >= conn.expiresAt) expired++;
+    return expired;
+  }
+
+  /** @internal How lifeguard/pg hears of each connection opening, closing and failing (connection-observer.ts). */
+  observeConnections(observer: ConnectionObserver): () => void {
+    return this.lifecycle.observe(observer);
   }
 
   health(opts?: { timeoutMs?: number }): Promise<HealthReport> {

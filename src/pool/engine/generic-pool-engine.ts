@@ -49,6 +49,7 @@ interface IdleNode<T> {
 }
 
 interface GenericPoolInternals<T> {
+  _allObjects: Set<PooledResource<T>>;
   _availableObjects: {
     length: number;
     shift(): PooledResource<T> | undefined;
@@ -145,6 +146,11 @@ export class Engine<Raw> {
   /** Opens `min` connections in the background. */
   start(): void {
     this.gp.start();
+  }
+
+  /** Every open connection, idle or borrowed. */
+  *connections(): IterableIterator<Connection<Raw>> {
+    for (const resource of this.internals._allObjects) yield resource.obj;
   }
 
   /** Total connections, open or opening. */

@@ -1,0 +1,106 @@
+/**
+ * connect-pg-simple, the PostgreSQL session store for express-session, given a PgPool as its
+ * `pool`: its normal use, sessions stored and read back across HTTP requests, with the session
+ * middleware on a plain node:http server.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client } from 'pg';
+import session from 'express-session';
+import connectPgSimple from 'connect-pg-simple';
+import { describePostgres, POSTGRES_URL, uniqueName } from '../../helpers/databases';
+import { endPgPools, terminateBackend, testPgPool } from '../../helpers/pg-pools';
+
+const table = uniqueName('lg_sessions');
+const PgSession = connectPgSimple(session);
+
+type SessionRequest = IncomingMessage & { session: session.Session & { views?: number } };
+
+/** An HTTP server counting each visitor's views in its session. */
+async function sessionServer(pool: ReturnType<typeof testPgPool>): Promise<{ server: Server; url: string; store: InstanceType<typeof PgSession> }> {
+  const store = new PgSession({ pool, tableName: table, createTableIfMissing: true, pruneSessionInterval: false });
+  const middleware = session({ store, secret: 'test-only-secret', resave: false, saveUninitialized: false });
+  const server = createServer((req, res: ServerResponse) => {
+    middleware(req as never, res as never, (err?: unknown) => {
+      if (err) {
+        res.statusCode = 500;
+        res.end(JSON.stringify({ error: err instanceof Error ? err.message : String(err) }));
+        return;
+      }
+      const { session: s } = req as SessionRequest;
+      s.views = (s.views ?? 0) + 1;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ views: s.views }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, store };
+}
+
+async function visit(url: string, cookie?: string): Promise<{ status: number; body: { views?: number; error?: string }; cookie?: string }> {
+  const response = await fetch(url, { headers: cookie ? { cookie } : {} });
+  const setCookie = response.headers.get('set-cookie')?.split(';')[0];
+  return { status: response.status, body: (await response.json()) as { views?: number; error?: string }, cookie: setCookie ?? cookie };
+}
+
+describePostgres('connect-pg-simple (express-session store) over a PgPool', () => {
+  let admin: Client;
+  let server: Server | undefined;
+
+  beforeAll(async () => {
+    admin = new Client({ connectionString: POSTGRES_URL, application_name: `${table}_admin` });
+    await admin.connect();
+  });
+  afterEach(async () => {
+    if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
+    server = undefined;
+    await endPgPools();
+  });
+  afterAll(async () => {
+    await admin.query(`DROP TABLE IF EXISTS "${table}"`);
+    await admin.end();
+  });
+
+  it('keeps a session across requests in PostgreSQL, every query seen by lifeguard', async () => {
+    const pool = testPgPool();
+    const app = await sessionServer(pool);
+    server = app.server;
+    const first = await visit(app.url);
+    expect(first.body).toEqual({ views: 1 });
+    const second = await visit(app.url, first.cookie);
+    const third = await visit(app.url, second.cookie);
+    expect(third.body).toEqual({ views: 3 });
+    const stored = await admin.query(`SELECT count(*)::int AS n FROM "${table}"`);
+    expect(stored.rows[0].n).toBe(1);
+    const stats = pool.lifeguard.stats();
+    expect(stats.counters.acquires).toBeGreaterThanOrEqual(5); // table check, then get and set per request
+    expect(stats.queryMs.count).toBe(stats.counters.acquires);
+    app.store.close();
+    expect(pool.ending).toBe(false); // the store ends only a pool it made itself
+  });
+
+  it('serves the next request on a new backend after the one under it was terminated', async () => {
+    const pool = testPgPool({ max: 1 });
+    const app = await sessionServer(pool);
+    server = app.server;
+    const first = await visit(app.url);
+    const { rows } = await pool.query('SELECT pg_backend_pid() AS pid');
+    await terminateBackend(rows[0].pid);
+    const next = await visit(app.url, first.cookie);
+    expect(next).toMatchObject({ status: 200, body: { views: 2 } });
+    expect((await pool.query('SELECT pg_backend_pid() AS pid')).rows[0].pid).not.toBe(rows[0].pid);
+  });
+
+  it('answers with an error that says "timeout" when the pool is exhausted', async () => {
+    const pool = testPgPool({ max: 1, connectionTimeoutMillis: 400 });
+    const app = await sessionServer(pool);
+    server = app.server;
+    const first = await visit(app.url);
+    const held = await pool.connect();
+    const refused = await visit(app.url, first.cookie);
+    expect(refused.status).toBe(500);
+    expect(refused.body.error).toMatch(/timeout/);
+    held.release();
+    expect((await visit(app.url, first.cookie)).body).toEqual({ views: 2 });
+  });
+});
