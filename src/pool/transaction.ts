@@ -118,6 +118,9 @@ async function attemptOnce<T>(host: TransactionHost, fn: (tx: PooledConnection) 
 async function beforeCommit<T>(host: TransactionHost, conn: Connection, fn: (tx: PooledConnection) => Promise<T>, opts: Options, trace: TransactionTrace | undefined): Promise<T> {
   try {
     await begin(host, conn, opts, trace);
+    // close() may have taken the connection back (or it broke) while BEGIN was under way: fn must
+    // never be handed a connection the pool has already given up on.
+    if (conn.broken !== undefined) throw connectionLossError(conn, conn.broken);
     return await runBody(host, conn, (tx) => host.inLaneScope(conn, () => fn(tx)));
   } catch (err) {
     if (conn.broken === undefined && host.adapter.isBroken(conn.raw, err)) conn.broken = err;
