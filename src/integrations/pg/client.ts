@@ -17,7 +17,7 @@ export interface ClientRunner {
 
 type Callback = (err: Error | undefined, result?: unknown) => void;
 
-/** Events of pg.Client that a holder may listen to; forwarded from the connection while it is lent. */
+/** Events of pg.Client that a holder may listen to (LISTEN's notifications, server notices), forwarded from the connection; as with pg, listeners stay across loans. */
 const FORWARDED = ['notification', 'notice'] as const;
 
 /**
