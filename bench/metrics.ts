@@ -2,10 +2,13 @@
  * What metrics cost: acquire→query→release cycles per second on a no-op adapter (so the pool's own
  * work is all there is to measure), 16 callers over max 10, with no metrics, with Prometheus
  * (registerPoolMetrics), and with Prometheus and OpenTelemetry together; then the time one scrape
- * of a registry holding ten pools takes.
+ * of a registry holding ten pools takes; and what tracing costs per query (benchTracingCpu).
  */
 import { Registry } from 'prom-client';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { SimpleSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { createPool, registerAdapter, registerPoolMetrics, registerPoolOtelMetrics, silentLogger, type Adapter, type Pool } from '../src';
 import { compare, median, printTable, type Candidate, type Plan } from './harness';
 import { noopAdapter } from './noop-adapter';
@@ -53,6 +56,7 @@ export async function benchMetrics(plan: Plan): Promise<void> {
   );
   printTable(`Metrics overhead: acquire→query→release/s, no-op adapter, max ${MAX}`, comparison, baseline);
   await benchCpuPerCycle(plan, provider);
+  await benchTracingCpu(plan);
   await benchScrape(plan);
   await provider.shutdown();
 }
@@ -116,4 +120,70 @@ async function benchScrape(plan: Plan): Promise<void> {
   }
   console.log(`\nOne scrape of 10 pools (full 1024-sample windows): median ${median(timings).toFixed(2)} ms over ${scrapes} scrapes`);
   await Promise.all(pools.map((pool) => pool.close()));
+}
+
+/** A span exporter that drops what it gets: the SDK's own work is what is measured, not an export. */
+const discardExporter: SpanExporter = {
+  export: (_spans, done) => done({ code: 0 /* ExportResultCode.SUCCESS */ }),
+  shutdown: async () => undefined,
+};
+
+/**
+ * What tracing costs, as process CPU per pool.query() cycle in alternating blocks of one run:
+ * tracing: false; tracing on (the default) with no tracer provider registered; and tracing on with
+ * the real OTel SDK registered (TracerProvider + SimpleSpanProcessor + an exporter that drops the
+ * spans, plus the AsyncLocalStorage context manager a Node service registers). The provider is
+ * registered only around its own blocks, since the pools ask for the global provider per operation.
+ */
+async function benchTracingCpu(plan: Plan): Promise<void> {
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: discardExporter })] });
+  const contextManager = new AsyncLocalStorageContextManager();
+  const variants: Array<{ name: string; tracing: boolean; sdk: boolean }> = [
+    { name: 'tracing: false', tracing: false, sdk: false },
+    { name: 'tracing on, no provider registered', tracing: true, sdk: false },
+    { name: 'tracing on, OTel SDK registered', tracing: true, sdk: true },
+  ];
+  const pools = variants.map((variant, i) => ({
+    ...variant,
+    pool: createPool({ name: `trace-cpu-${i}`, url: 'noopmetrics://bench', env: {}, profile: 'production', max: MAX, tracing: variant.tracing, logger: silentLogger }),
+    samples: [] as number[],
+  }));
+  const register = (on: boolean) => {
+    if (on) {
+      contextManager.enable();
+      context.setGlobalContextManager(contextManager);
+      trace.setGlobalTracerProvider(provider);
+    } else {
+      trace.disable();
+      context.disable();
+    }
+  };
+  const opsPerBlock = plan.smoke ? 2000 : 100_000;
+  const rounds = plan.smoke ? 1 : Math.max(plan.rounds, 5);
+  for (const entry of pools) {
+    register(entry.sdk);
+    for (let i = 0; i < opsPerBlock / 10; i++) await entry.pool.query('select 1');
+    register(false);
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const entry of pools) {
+      register(entry.sdk);
+      const started = process.cpuUsage();
+      for (let i = 0; i < opsPerBlock; i++) await entry.pool.query('select 1');
+      const used = process.cpuUsage(started);
+      register(false);
+      entry.samples.push((used.user + used.system) / opsPerBlock);
+    }
+  }
+  const base = median(pools[0].samples);
+  console.log(`\n### Tracing: process CPU per pool.query() cycle, one caller, no-op adapter (median of ${rounds} alternating blocks of ${opsPerBlock})\n`);
+  console.log('| variant | CPU µs per cycle | extra over tracing: false |');
+  console.log('|---|---:|---:|');
+  for (const { name, samples } of pools) {
+    const value = median(samples);
+    console.log(`| ${name} | ${value.toFixed(2)} | ${name === pools[0].name ? '' : `${value >= base ? '+' : '−'}${Math.abs(value - base).toFixed(2)} µs (${(value / base).toFixed(2)}×)`} |`);
+  }
+  console.log(`samples µs: ${pools.map(({ name, samples }) => `${name}: ${samples.map((s) => s.toFixed(2)).join(' ')}`).join('; ')}`);
+  await Promise.all(pools.map(({ pool }) => pool.close()));
+  await provider.shutdown();
 }
