@@ -66,11 +66,19 @@ describeMysql('lifeguard/mysql2 facade on the local MariaDB', () => {
     const pool = myPool();
     const db = drizzle({ client: mysql2Pool(pool) as never });
     const idOf = async () => Number(((await db.execute(dsql`SELECT CONNECTION_ID() AS id`)) as unknown as [Array<{ id: number }>])[0][0].id);
-    const first = await idOf();
-    const running = db.execute(dsql`SELECT SLEEP(5)`);
-    await new Promise((r) => setTimeout(r, 300));
+    await idOf();
+    // The handler is attached at once: the rejection can arrive before KILL's own reply does.
+    const running = db.execute(dsql.raw(`SELECT SLEEP(5) /* ${table} */`)).then(() => 'resolved', (e: unknown) => e);
+    // Kill the connection the sleep really runs on (the pool may lend either of its two).
+    let first = 0;
+    for (let i = 0; i < 50 && !first; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const rows = (await adminQuery(`SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE ?`, [`SELECT SLEEP(5) /* ${table} */%`])) as Array<{ id: number }>;
+      first = rows.length ? Number(rows[0].id) : 0;
+    }
+    expect(first).toBeGreaterThan(0);
     await adminQuery('KILL ?', [first]);
-    await expect(running).rejects.toThrow();
+    expect(await running).toBeInstanceOf(Error);
     const ids = new Set<number>();
     for (let i = 0; i < 4; i++) ids.add(await idOf());
     expect(ids.has(first)).toBe(false);
