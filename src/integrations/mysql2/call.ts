@@ -52,13 +52,21 @@ export function sendOn(raw: Connection, how: 'query' | 'execute', call: QueryCal
  */
 export function settle(running: Promise<[unknown, unknown]>, callback: QueryCallback | undefined, method: string): Promise<[unknown, unknown]> | undefined {
   if (callback) {
-    running.then(
-      ([result, fields]) => process.nextTick(callback, null, result, fields),
-      (err: unknown) => process.nextTick(callback, err instanceof Error ? err : new Error(String(err))),
-    );
+    callBackLater(running, callback);
     return undefined;
   }
   return Object.assign(running, { stream: () => unsupported(`${method}(...).stream()`, 'streaming rows is not supported by lifeguard/mysql2 (the connection would be held outside any lifeguard operation); query without stream()') });
+}
+
+/**
+ * mysql2's callback convention on top of a promise: (null, ...values) or (err), always on a later
+ * tick and outside the promise chain.
+ */
+export function callBackLater<T extends unknown[]>(running: Promise<T>, callback: (err: Error | null, ...values: T | []) => void): void {
+  running.then(
+    (values) => process.nextTick(callback, null, ...values),
+    (err: unknown) => process.nextTick(callback, err instanceof Error ? err : new Error(String(err))),
+  );
 }
 
 /** A mysql2 method the facade does not offer: a clear error naming it. */
@@ -69,9 +77,6 @@ export function unsupported(method: string, why: string): never {
 /** Runs a callback-or-promise call that has no result (end, beginTransaction, commit, rollback). */
 export function settleVoid(running: Promise<void>, callback: unknown): Promise<void> | undefined {
   if (typeof callback !== 'function') return running;
-  running.then(
-    () => process.nextTick(callback as (err: Error | null) => void, null),
-    (err: unknown) => process.nextTick(callback as (err: Error | null) => void, err instanceof Error ? err : new Error(String(err))),
-  );
+  callBackLater(running.then((): [] => []), callback as (err: Error | null) => void);
   return undefined;
 }

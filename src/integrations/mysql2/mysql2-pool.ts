@@ -4,7 +4,7 @@ import type { Connection } from '../../pool/connection';
 import type { PooledConnection } from '../../pool/lease';
 import type { Pool } from '../../pool/pool';
 import { ConfigError } from '../../shared/errors';
-import { parseQueryCall, settle, settleVoid, unsupported, type QueryCall } from './call';
+import { callBackLater, parseQueryCall, settle, settleVoid, unsupported, type QueryCall } from './call';
 import { LifeguardMysqlConnection, type ConnectionRunner } from './pool-connection';
 
 type GetConnectionCallback = (err: Error | null, connection?: LifeguardMysqlConnection) => void;
@@ -43,10 +43,7 @@ export class LifeguardMysql2Pool extends EventEmitter {
     }
     const checkout = this.#checkout();
     if (!callback) return checkout;
-    checkout.then(
-      (conn) => process.nextTick(callback, null, conn),
-      (err: Error) => process.nextTick(callback, err),
-    );
+    callBackLater(checkout.then((conn): [LifeguardMysqlConnection] => [conn]), callback);
     return undefined;
   }
 
