@@ -6,10 +6,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
+import { Registry } from 'prom-client';
 import session from 'express-session';
 import connectPgSimple from 'connect-pg-simple';
+import { registerPoolMetrics } from '../../../src';
 import { describePostgres, POSTGRES_URL, uniqueName } from '../../helpers/databases';
-import { endPgPools, terminateBackend, testPgPool } from '../../helpers/pg-pools';
+import { endPgPools, operationCount, terminateBackend, testPgPool } from '../../helpers/pg-pools';
 
 const table = uniqueName('lg_sessions');
 const PgSession = connectPgSimple(session);
@@ -35,6 +37,23 @@ async function sessionServer(pool: ReturnType<typeof testPgPool>): Promise<{ ser
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, store };
+}
+
+type Store = InstanceType<typeof PgSession>;
+
+/** The store's own API (what express-session calls), as promises. */
+const storeSet = (store: Store, sid: string, data: session.SessionData) =>
+  new Promise<void>((resolve, reject) => store.set(sid, data, (err?: unknown) => (err ? reject(err) : resolve())));
+const storeGet = (store: Store, sid: string) =>
+  new Promise<session.SessionData | null | undefined>((resolve, reject) => store.get(sid, (err: unknown, data?: session.SessionData | null) => (err ? reject(err) : resolve(data))));
+const storeDestroy = (store: Store, sid: string) =>
+  new Promise<void>((resolve, reject) => store.destroy(sid, (err?: unknown) => (err ? reject(err) : resolve())));
+
+/** The backend pid of every client the pool lends from now on (connect-pg-simple queries through pool.query). */
+function lentBackends(pool: ReturnType<typeof testPgPool>): number[] {
+  const pids: number[] = [];
+  pool.on('acquire', (client) => pids.push((client as unknown as { processID: number }).processID));
+  return pids;
 }
 
 async function visit(url: string, cookie?: string): Promise<{ status: number; body: { views?: number; error?: string }; cookie?: string }> {
@@ -63,6 +82,8 @@ describePostgres('connect-pg-simple (express-session store) over a PgPool', () =
 
   it('keeps a session across requests in PostgreSQL, every query seen by lifeguard', async () => {
     const pool = testPgPool();
+    const registry = new Registry();
+    registerPoolMetrics(pool.lifeguard, registry);
     const app = await sessionServer(pool);
     server = app.server;
     const first = await visit(app.url);
@@ -72,23 +93,31 @@ describePostgres('connect-pg-simple (express-session store) over a PgPool', () =
     expect(third.body).toEqual({ views: 3 });
     const stored = await admin.query(`SELECT count(*)::int AS n FROM "${table}"`);
     expect(stored.rows[0].n).toBe(1);
-    const stats = pool.lifeguard.stats();
-    expect(stats.counters.acquires).toBeGreaterThanOrEqual(5); // table check, then get and set per request
-    expect(stats.queryMs.count).toBe(stats.counters.acquires);
+    // The table check, then a get and a set for each request after the first (which only sets).
+    expect(pool.lifeguard.stats().counters.acquires).toBeGreaterThanOrEqual(6);
+    expect(await operationCount(registry)).toBeGreaterThanOrEqual(6);
     app.store.close();
     expect(pool.ending).toBe(false); // the store ends only a pool it made itself
   });
 
-  it('serves the next request on a new backend after the one under it was terminated', async () => {
+  it('serves the next store call on a new backend after the one under it was terminated', async () => {
     const pool = testPgPool({ max: 1 });
     const app = await sessionServer(pool);
     server = app.server;
-    const first = await visit(app.url);
-    const { rows } = await pool.query('SELECT pg_backend_pid() AS pid');
-    await terminateBackend(rows[0].pid);
-    const next = await visit(app.url, first.cookie);
-    expect(next).toMatchObject({ status: 200, body: { views: 2 } });
-    expect((await pool.query('SELECT pg_backend_pid() AS pid')).rows[0].pid).not.toBe(rows[0].pid);
+    const first = await visit(app.url); // creates the table, stores the visitor's session
+    const backends = lentBackends(pool);
+    const sid = `${table}-direct`;
+    await storeSet(app.store, sid, { cookie: { originalMaxAge: 60_000 } as session.Cookie, views: 7 } as session.SessionData);
+    expect(backends).toHaveLength(1);
+    const [killed] = backends;
+    await terminateBackend(killed);
+    expect(await storeGet(app.store, sid)).toMatchObject({ views: 7 });
+    expect(backends).toHaveLength(2);
+    expect(backends[1]).not.toBe(killed);
+    await storeDestroy(app.store, sid);
+    expect(await storeGet(app.store, sid)).toBeFalsy();
+    // And through express-session: the visitor's session survived on the new backend.
+    expect(await visit(app.url, first.cookie)).toMatchObject({ status: 200, body: { views: 2 } });
   });
 
   it('answers with an error that says "timeout" when the pool is exhausted', async () => {
@@ -100,6 +129,7 @@ describePostgres('connect-pg-simple (express-session store) over a PgPool', () =
     const refused = await visit(app.url, first.cookie);
     expect(refused.status).toBe(500);
     expect(refused.body.error).toMatch(/timeout/);
+    await expect(storeGet(app.store, `${table}-any`)).rejects.toThrow(/timeout/);
     held.release();
     expect((await visit(app.url, first.cookie)).body).toEqual({ views: 2 });
   });
