@@ -88,11 +88,14 @@ export class LifeguardMysql2Pool extends EventEmitter {
     if (sizes.idle === 0 && sizes.total >= this.#core.config.max) this.#emit('enqueue');
     const lease = await this.#core.acquire();
     const conn = this.#connectionFor(lease.record);
-    // Kysely and drizzle release through the connection; the facade's events follow it.
+    // Kysely and drizzle release through the connection. As with mysql2, 'release' says the
+    // connection went back to the pool: not after destroy(), nor for one an error broke (the
+    // pool closes it on release, as mysql2 drops a connection that failed).
     const end = (destroy: boolean) => {
+      const returned = !destroy && lease.record.broken === undefined;
       if (destroy) void lease.destroy(new Error('PoolConnection.destroy() was called'));
       else lease.release();
-      this.#emit('release', conn);
+      if (returned) this.#emit('release', conn);
     };
     conn.attach({ ...leaseRunner(lease), end });
     this.#emit('acquire', conn);
