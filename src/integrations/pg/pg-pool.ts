@@ -197,13 +197,19 @@ export class PgPool extends pg.Pool {
   async #opened(conn: Connection): Promise<void> {
     const client = this.#clientFor(conn);
     if (this.#allowExitOnIdle) client.unref();
-    client.attach(setupRunner(this.#core, conn));
+    const setup = trackedRunner(setupRunner(this.#core, conn));
+    client.attach(setup.runner);
     try {
       await this.#hooks.onConnect?.(client as unknown as PoolClient);
       const verify = this.#hooks.verify;
       if (verify) await new Promise<void>((resolve, reject) => verify(client as unknown as PoolClient, (err) => (err ? reject(err) : resolve())));
       // Emitted while the client is still in setup: what a listener sends runs before the first caller's queries.
       this.#emit('connect', client);
+      // A 'connect' listener cannot await (pg's own example sends a SET and returns); pg ran the
+      // caller's query after it in the client's queue. The connection is lent only once what the
+      // setup sent is done, so nothing (lifeguard's check on acquire included) calls query() on a
+      // client that is still executing one, the use pg deprecates.
+      await setup.settled();
     } finally {
       client.attach(undefined);
     }
@@ -281,6 +287,33 @@ function leaseRunner(core: Pool, lease: PooledConnection): ClientRunner {
     broken: (err) => core.adapter.isBroken(lease.raw, err),
   };
 }
+
+/**
+ * A runner that remembers what it ran; settled() waits for all of it, including what was sent
+ * from the callbacks of earlier queries. Errors stay the sender's (its promise rejects as before).
+ */
+function trackedRunner(runner: ClientRunner): { runner: ClientRunner; settled(): Promise<void> } {
+  const running: Array<Promise<unknown>> = [];
+  return {
+    runner: {
+      run: (sql, fn, opts) => {
+        const result = runner.run(sql, fn, opts);
+        running.push(result.then(noop, noop));
+        return result;
+      },
+      broken: (err) => runner.broken(err),
+    },
+    async settled() {
+      for (let seen = 0; seen < running.length; ) {
+        const batch = running.slice(seen);
+        seen = running.length;
+        await Promise.all(batch);
+      }
+    },
+  };
+}
+
+function noop(): void {}
 
 function setupRunner(core: Pool, conn: Connection): ClientRunner {
   return {

@@ -3,9 +3,41 @@
  * and error with pg's arguments; an idle client's error emitted, never thrown; end() while
  * clients are out; the ending/ended flags; a second end().
  */
-import type pg from 'pg';
+import pg from 'pg';
 import { describePostgres } from '../../helpers/databases';
 import { backendPid, endPgPools, terminateBackend, testPgPool, waitFor } from '../../helpers/pg-pools';
+
+/**
+ * A pg.Client that counts each query() called while one of its own queries is still running: the
+ * use pg deprecates ("Calling client.query() when the client is already executing a query").
+ */
+function overlapCountingClient(overlaps: string[]): new (config?: pg.ClientConfig) => pg.Client {
+  return class extends pg.Client {
+    constructor(config?: pg.ClientConfig) {
+      super(config);
+      const query = this.query.bind(this) as (...args: unknown[]) => unknown;
+      let running = 0;
+      const done = () => void running--;
+      (this as unknown as { query: unknown }).query = (...args: unknown[]) => {
+        if (running > 0) overlaps.push(typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: unknown }).text));
+        running++;
+        const last = args.length - 1;
+        const callback = args[last];
+        if (typeof callback === 'function') {
+          args[last] = (...result: unknown[]) => {
+            done();
+            (callback as (...r: unknown[]) => void)(...result);
+          };
+          return query(...args);
+        }
+        const result = query(...args);
+        if (result instanceof Promise) result.then(done, done);
+        else done(); // a Submittable: not used here
+        return result;
+      };
+    }
+  };
+}
 
 describePostgres('PgPool: events and end() as pg.Pool documents them', () => {
   afterEach(endPgPools);
@@ -30,6 +62,29 @@ describePostgres('PgPool: events and end() as pg.Pool documents them', () => {
     });
     const { rows } = await pool.query("SELECT current_setting('application_name') AS name");
     expect(rows[0].name).toBe('set_by_connect_listener');
+  });
+
+  it("lends a client only once what a 'connect' listener sent is done: lifeguard never queries a busy client", async () => {
+    // pg's own example: the listener cannot await, so pg queued the SET ahead of the caller's
+    // query. lifeguard's check on acquire (SELECT 1) used to be sent while the SET still ran.
+    const overlaps: string[] = [];
+    const pool = testPgPool({ max: 1, ssl: false, Client: overlapCountingClient(overlaps) });
+    // A pool's first connection also carries lifeguard's one-off fleet check (max_connections),
+    // sent alongside its first caller by design (src/sizing/fleet-check.ts): this test is about
+    // the connections after it, so that one is used and destroyed first.
+    const first = await pool.connect();
+    await first.query('SELECT 1');
+    first.release(true);
+    overlaps.length = 0;
+    pool.on('connect', (client) => {
+      void client.query("SELECT pg_sleep(0.2), set_config('application_name', 'set_by_slow_listener', false)");
+    });
+    const { rows } = await pool.query("SELECT current_setting('application_name') AS name");
+    expect(rows[0].name).toBe('set_by_slow_listener');
+    const client = await pool.connect();
+    expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    client.release();
+    expect(overlaps).toEqual([]);
   });
 
   it("emits 'acquire' for every checkout, pool.query's included, with the client", async () => {
