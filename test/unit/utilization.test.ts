@@ -1,6 +1,6 @@
 import { ConfigError, createPool, type Logger, type PoolEvents } from '../../src';
 import type { PoolOptions } from '../../src/config/types';
-import { levelOf } from '../../src/pool/utilization';
+import { levelOf, UtilizationTracker } from '../../src/pool/utilization';
 import { closeFakePools, fakePool, sleep } from '../helpers/pools';
 import type { FakeDatabase } from '../helpers/fake-adapter';
 
@@ -81,6 +81,31 @@ describe('utilization that means saturation', () => {
     await sleep(5600);
     expect(events.map((e) => [e.level, e.utilization])).toEqual([['critical', 1], ['normal', 0]]);
   }, 15_000);
+
+  it('reports, for configured lines, levels that agree with the utilization they come with, falling as well as rising', () => {
+    // The pool's event carries the tracker's level and the utilization it was given; the rule is
+    // written out here rather than taken from levelOf, so a tracker that reports the level it held,
+    // or judges by the default lines, fails.
+    const expected = (u: number, warning: number, critical: number) => (u >= critical ? 'critical' : u >= warning ? 'warning' : 'normal');
+    for (const [warning, critical] of [[0.5, 0.75], [0.3, 0.6], [0.9, 1]]) {
+      const tracker = new UtilizationTracker({ warning, critical });
+      const reported: Array<[string, number]> = [];
+      let now = 0;
+      // Up through both lines, down again (each step held 6 s, past the 5 s hold), with a wobble at each line.
+      const walk = [0, warning, warning - 0.01, critical, critical - 0.01, warning, warning - 0.2, 0, critical, 0.1, 0];
+      for (const u of walk) {
+        for (const at of [now, now + 6000]) {
+          const level = tracker.update(u, at);
+          if (level !== undefined) reported.push([level, u]);
+        }
+        now += 12_000;
+      }
+      for (const [level, u] of reported) expect([level, u]).toEqual([expected(u, warning, critical), u]);
+      // It did go up and come back down through each level, not just stay put.
+      expect(reported.map(([level]) => level)).toEqual(expect.arrayContaining(['warning', 'critical', 'normal']));
+      expect(reported.at(-1)?.[0]).toBe('normal');
+    }
+  });
 
   it('refuses thresholds outside (0, 1] and a warning line above the critical one', () => {
     const make = (options: PoolOptions) => () => createPool({ url: 'postgres://db.example/app', env: {}, ...options });
