@@ -84,6 +84,16 @@ export interface Adapter<Raw = unknown> {
   begin(raw: Raw, opts: TransactionOptions): Promise<void>;
   commit(raw: Raw): Promise<void>;
   rollback(raw: Raw): Promise<void>;
+  /**
+   * Asks the server to stop the statement running on this connection, from outside it (PostgreSQL's
+   * cancel request on a new socket, MySQL's KILL QUERY from a second connection). The pool calls it
+   * when a statement's deadline passes and when close() gives up on a connection still running one,
+   * never for a pipelined statement: those share the connection with other callers' statements, and
+   * the server's own statement_timeout stops each alone. The connection is destroyed either way; the
+   * cancel is what frees the server's worker and the statement's locks, which a closed socket alone
+   * does not. Resolves once the request was delivered or given up on; never rejects.
+   */
+  cancel?(raw: Raw): Promise<void>;
   /** Close one connection; must not throw for a connection that is already dead. */
   close(raw: Raw): Promise<void>;
   /** True: this error means the connection must be destroyed, never handed out again. */

@@ -2,6 +2,7 @@ import type { Connection, ConnectionOptions, FieldPacket, ResultSetHeader } from
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { Adapter, AdapterFactory, AdapterQueryOptions, ConnectCredentials, QueryResult, ServerInfo } from './contract';
 import { loadDriver } from './load-driver';
+import { killRunningStatement } from './mysql-cancel';
 import { explainPlainTextRefusal, isBrokenMysqlError, isRetryableMysqlError, mysqlErrorCode, mysqlRefusedTls, mysqlRequiresTls } from './mysql-errors';
 import { parseServerUrl } from './server-url';
 import { connectByTlsPlan, readTlsFiles, tlsPlanFor } from './tls';
@@ -21,6 +22,8 @@ interface ConnectionState {
   inTransaction: boolean;
   mariadb: boolean;
   idleListener: ((err: unknown) => void) | undefined;
+  /** What opened it (its TLS choice and secret included): KILL QUERY comes from a second connection opened the same way. */
+  options: ConnectionOptions;
 }
 
 interface Handshake {
@@ -69,8 +72,9 @@ export const createMysqlAdapter: AdapterFactory = (config) => {
 
   async function open(tls: TlsOptions | false, signal: AbortSignal, credentials?: ConnectCredentials): Promise<Connection> {
     signal.throwIfAborted();
-    const conn = driver.createConnection(options(tls, credentials));
-    const state: ConnectionState = { broken: undefined, inTransaction: false, mariadb: false, idleListener: undefined };
+    const opened = options(tls, credentials);
+    const conn = driver.createConnection(opened);
+    const state: ConnectionState = { broken: undefined, inTransaction: false, mariadb: false, idleListener: undefined, options: opened };
     states.set(conn, state);
     // Attached before anything can fail: an 'error' with no listener crashes the process.
     conn.on('error', (err: unknown) => {
@@ -155,6 +159,8 @@ export const createMysqlAdapter: AdapterFactory = (config) => {
     async rollback(conn) {
       await run(conn, 'ROLLBACK');
     },
+
+    cancel: (conn) => killRunningStatement((opts) => driver.createConnection(opts), conn, states.get(conn)?.options),
 
     close: (conn) => endConnection(conn),
 

@@ -2,6 +2,7 @@ import type { Client, ClientConfig, QueryResult as PgResult } from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 import type { Adapter, AdapterFactory, AdapterQueryOptions, ConnectCredentials, QueryResult, ServerInfo } from './contract';
 import { loadDriver } from './load-driver';
+import { sendCancelRequest, type PgWireConnectionClass } from './postgres-cancel';
 import { isBrokenPostgresError, isRetryablePostgresError, postgresErrorCode, serverRefusedTls, serverRequiresTls } from './postgres-errors';
 import { parseServerUrl } from './server-url';
 import { connectByTlsPlan, readTlsFiles, tlsPlanFor } from './tls';
@@ -13,7 +14,7 @@ import { TransactionRolledBackError } from '../src/shared/errors';
  * PostgreSQL through `pg`. One lifeguard connection is one `pg.Client`, and `lease.raw` is that
  * client, so COPY, LISTEN and the rest of pg stay reachable.
  */
-type PgModule = { Client: new (config: ClientConfig) => Client };
+type PgModule = { Client: new (config: ClientConfig) => Client; Connection?: PgWireConnectionClass };
 
 /** What the adapter knows about each client beyond what pg exposes. */
 interface ClientState {
@@ -119,6 +120,9 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
     async rollback(client) {
       await client.query('ROLLBACK');
     },
+
+    // A driverOptions.stream (a cloud connector's socket) is not a host this process can reach itself.
+    cancel: (client) => (driverOptions.stream === undefined ? sendCancelRequest(driver.Connection, client) : Promise.resolve()),
 
     close: (client) => endClient(client),
 

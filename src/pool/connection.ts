@@ -28,6 +28,8 @@ export interface Connection<Raw = unknown> {
   destroyReason: DestroyReason | undefined;
   /** Its turn in the writer lane of an embedded file, while it has one (pool-lane.ts). */
   laneHold: LaneHold | undefined;
+  /** Statements running on it that the server can be asked to cancel (not pipelined ones): close() cancels those it gives up on. */
+  statementsRunning: number;
   /** The trace context of the transaction running on it, if traced: its statements' parent (operation-tracer.ts). */
   traceParent: unknown;
 }
@@ -54,6 +56,7 @@ export function newConnection<Raw>(raw: Raw, maxLifetimeMs: number, now = Date.n
     leakReported: false,
     destroyReason: undefined,
     laneHold: undefined,
+    statementsRunning: 0,
     traceParent: undefined,
   };
 }

@@ -35,6 +35,7 @@ import { tracerFor, type OperationTracer } from './operation-tracer';
 import { PoolAlarms } from './pool-alarms';
 import { createReadRouter, PrimaryReader, type Reader, type ReadPrimary, type ReadRouter, type RoutedPool } from './read-routing';
 import { PoolRecorder, type PoolStats } from './recorder';
+import { StatementCanceller } from './statement-cancel';
 import { clientStatementTimeoutMs, withQueryDeadline } from './statement-deadline';
 import { runTransaction } from './transaction';
 import { runInLaneScope } from './lane-scope';
@@ -66,6 +67,7 @@ export class Pool
   private readonly engine: Engine<unknown>;
   private readonly connector: Connector<unknown>;
   private readonly borrowed = new Set<Connection>();
+  private readonly canceller: StatementCanceller;
   /** Released inside a transaction, ROLLBACK under way: neither lent nor idle yet. */
   private readonly rollingBack = new Map<Connection, { work: Promise<void>; hold: LaneHold | undefined }>();
   private readonly alarms: PoolAlarms;
@@ -102,6 +104,7 @@ export class Pool
     this.alarms = new PoolAlarms(this, this.config, this.recorder, this.logger);
     this.statementDeadlineMs = clientStatementTimeoutMs(this.config.statementTimeoutMs);
     this.adapter = adapterFactoryFor(this.config.scheme)(this.config);
+    this.canceller = new StatementCanceller(this.adapter);
     this.tracer = tracerFor(this);
     this.lane = this.adapter.writerLaneKey ? new PoolLane(writerLaneFor(this.adapter.writerLaneKey), this.laneHost()) : undefined;
     this.connector = new Connector(this.adapter, {
@@ -662,14 +665,18 @@ export class Pool
   async runOperation<T>(conn: Connection, sql: string, run: (raw: unknown) => Promise<T>, opts?: OperationOptions): Promise<T> {
     const trace = opts?.untraced === true ? undefined : this.tracer?.query(sql, opts?.parameterized === true, conn.traceParent);
     const started = performance.now();
+    // A pipelined statement or a cursor (deadline false) is never cancelled from outside: see Adapter.cancel.
+    const cancellable = opts?.deadline !== false;
+    if (cancellable) conn.statementsRunning++;
     try {
       const running = run(conn.raw);
-      return await (opts?.deadline === false ? running : this.boundedByStatementTimeout(conn, running, opts?.timeoutMs));
+      return await (cancellable ? this.boundedByStatementTimeout(conn, running, opts?.timeoutMs) : running);
     } catch (err) {
       const error = this.statementFailed(conn, err);
       trace?.failed(error);
       throw error;
     } finally {
+      if (cancellable) conn.statementsRunning--;
       trace?.end();
       this.statementFinished(conn, sql, performance.now() - started);
       this.lane?.afterStatement(conn);
@@ -691,7 +698,7 @@ export class Pool
 
   /** A statement bounded by the caller's timeoutMs, else by statementTimeoutMs plus its grace (see statement-deadline.ts). */
   private boundedByStatementTimeout<T>(conn: Connection, running: Promise<T>, limitMs = this.statementDeadlineMs): Promise<T> {
-    return limitMs > 0 && !this.adapter.synchronous ? withQueryDeadline(conn, running, limitMs) : running;
+    return limitMs > 0 && !this.adapter.synchronous ? withQueryDeadline(conn, running, limitMs, this.canceller.available ? this.canceller.cancel : undefined) : running;
   }
 
   /**
@@ -870,6 +877,8 @@ export class Pool
     const keepaliveStopped = this.keepalive?.stop();
     this.engine.rejectWaiters(new PoolClosedError(this.name));
     this.pipeline?.stop(new PoolClosedError(this.name));
+    // Given up on while a statement still runs: closing the socket would not stop it on the server.
+    this.canceller.cancelRunning(this.borrowed);
     for (const conn of [...this.borrowed]) {
       conn.broken ??= new PoolClosedError(this.name);
       this.releaseConnection(conn);
@@ -877,6 +886,6 @@ export class Pool
     this.closeRollingBack();
     // A connection out for its keepalive check is neither idle nor lent: it is retired when the check ends.
     await keepaliveStopped;
-    await this.engine.shutdown();
+    await Promise.all([this.engine.shutdown(), this.canceller.settled()]);
   }
 }

@@ -18,11 +18,13 @@ export function clientStatementTimeoutMs(statementTimeoutMs: number): number {
 /**
  * Rejects with QueryTimeoutError when `running` has not settled within timeoutMs, and marks the
  * connection broken: the statement may still be running on the server, so the connection cannot
- * be trusted with another one.
+ * be trusted with another one. `cancel` then asks the server to stop it: destroying the
+ * connection alone would leave the statement running, holding its locks, until it ends by itself.
  */
-export function withQueryDeadline<T>(conn: Connection, running: Promise<T>, timeoutMs: number): Promise<T> {
+export function withQueryDeadline<T>(conn: Connection, running: Promise<T>, timeoutMs: number, cancel?: (conn: Connection) => void): Promise<T> {
   return withDeadline(running, timeoutMs, () => {
     conn.broken ??= new QueryTimeoutError(timeoutMs);
+    cancel?.(conn);
     throw new QueryTimeoutError(timeoutMs);
   });
 }
