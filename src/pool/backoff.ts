@@ -1,3 +1,5 @@
+import { onAbort } from '../shared/abort-listeners';
+
 /**
  * Spaces out connection attempts while the database is failing. generic-pool retries a failed
  * create immediately and forever while anyone waits; a create that fails synchronously starves
@@ -76,16 +78,15 @@ function sleepUntil(time: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason);
   if (delay <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
     // unref: a pool retrying a dead database in the background must not keep a script alive.
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      stopListening();
       resolve();
     }, delay);
     timer.unref();
-    signal.addEventListener('abort', onAbort, { once: true });
+    const stopListening = onAbort(signal, () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    });
   });
 }

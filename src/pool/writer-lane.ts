@@ -1,3 +1,4 @@
+import { onAbort } from '../shared/abort-listeners';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startDeadline, stopDeadline } from '../shared/deadline';
@@ -102,7 +103,7 @@ export class WriterLane {
       const settle = () => {
         settled = true;
         stopDeadline(deadline);
-        signal?.removeEventListener('abort', onAbort);
+        stopListening?.();
       };
       const waiter: Waiter = {
         holder,
@@ -120,8 +121,7 @@ export class WriterLane {
         },
       };
       const deadline = startDeadline(timeoutMs, () => waiter.reject(onTimeout(this.holder)));
-      const onAbort = () => waiter.reject(signal?.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const stopListening = signal === undefined ? undefined : onAbort(signal, () => waiter.reject(signal.reason));
       this.waiting.push(waiter);
     });
   }

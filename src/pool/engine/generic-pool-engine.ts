@@ -22,6 +22,7 @@
  *     → only validated numbers reach generic-pool, and none of its 0-sensitive options is used.
  * 10. A waiter that gave up stays queued and still counts as pending. → WaiterQueue.remove().
  */
+import { onAbort } from '../../shared/abort-listeners';
 import type { Factory, Pool as GenericPool } from 'generic-pool';
 import type { Connection, DestroyReason } from '../connection';
 import { WaiterQueue, type QueuedRequest } from './waiter-queue';
@@ -229,9 +230,7 @@ export class Engine<Raw> {
     if (request.state !== 'PENDING') return granted;
     if (timeoutMs > 0 && Number.isFinite(timeoutMs)) this.deadlines.add(request, timeoutMs, Date.now());
     if (signal) {
-      const onAbort = () => this.giveUp(request, signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      const forget = () => signal.removeEventListener('abort', onAbort);
+      const forget = onAbort(signal, () => this.giveUp(request, signal.reason));
       granted.then(forget, forget);
     }
     return granted;
