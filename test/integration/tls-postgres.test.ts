@@ -67,6 +67,18 @@ describePgCluster('TLS to PostgreSQL, verified end to end', () => {
     expect(row.rows[0].version).toMatch(/^TLSv1\.[23]$/);
   });
 
+  it('a query timeout cancels the statement through a TLS-only server (the cancel request goes over TLS too)', async () => {
+    const pool = open('verify-full', '127.0.0.1', ca.certFile);
+    const observer = open('require');
+    const marker = uniqueName('tlscancel');
+    const running = async () =>
+      (await observer.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1 AND pid <> pg_backend_pid()`, [`%${marker}%`])).rows[0].n;
+    await expect(pool.query(`SELECT pg_sleep(5) /* ${marker} */`, [], { timeoutMs: 300 })).rejects.toMatchObject({ code: 'QUERY_TIMEOUT' });
+    const until = Date.now() + 1000;
+    while ((await running()) > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(await running()).toBe(0);
+  });
+
   it('connects with verify-ca and verify-full given the right CA, by IP address and by host name', async () => {
     for (const pool of [open('verify-ca', '127.0.0.1', ca.certFile), open('verify-full', '127.0.0.1', ca.certFile), open('verify-full', 'localhost', ca.certFile)]) {
       const row = await pool.query<{ ssl: boolean }>(SSL_IN_USE);
