@@ -2,7 +2,8 @@
  * What metrics cost: acquire→query→release cycles per second on a no-op adapter (so the pool's own
  * work is all there is to measure), 16 callers over max 10, with no metrics, with Prometheus
  * (registerPoolMetrics), and with Prometheus and OpenTelemetry together; then the time one scrape
- * of a registry holding ten pools takes; and what tracing costs per query (benchTracingCpu).
+ * of a registry holding ten pools takes; what one OpenTelemetry Histogram.record() costs (benchOtelRecord);
+ * and what tracing costs per query (benchTracingCpu).
  */
 import { Registry } from 'prom-client';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
@@ -56,6 +57,7 @@ export async function benchMetrics(plan: Plan): Promise<void> {
   );
   printTable(`Metrics overhead: acquire→query→release/s, no-op adapter, max ${MAX}`, comparison, baseline);
   await benchCpuPerCycle(plan, provider);
+  benchOtelRecord(plan, provider);
   await benchTracingCpu(plan);
   await benchScrape(plan);
   await provider.shutdown();
@@ -99,6 +101,35 @@ async function benchCpuPerCycle(plan: Plan, provider: MeterProvider): Promise<vo
     console.log(`| ${name} | ${value.toFixed(2)} | ${name === pools[0].name ? '' : `${value >= base ? "+" : "−"}${Math.abs(value - base).toFixed(2)} µs (${(value / base).toFixed(2)}×)`} |`);
   }
   await Promise.all(pools.map(({ pool }) => pool.close()));
+}
+
+/**
+ * Where OpenTelemetry's share of the cycle goes: one SDK Histogram.record() by the attributes it
+ * carries. The SDK hashes the attributes on every call (keys sorted, JSON.stringify, a Map lookup
+ * on the string), and a cycle records three times: wait and use with the pool name, the operation
+ * with the pool name and db.system.name.
+ */
+function benchOtelRecord(plan: Plan, provider: MeterProvider): void {
+  const histogram = provider.getMeter('bench-record').createHistogram('bench.record', { unit: 's' });
+  const variants: Array<[string, Record<string, string>]> = [
+    ['no attributes', {}],
+    ['db.client.connection.pool.name (wait, use)', { 'db.client.connection.pool.name': 'orders' }],
+    ['pool name + db.system.name (operation)', { 'db.client.connection.pool.name': 'orders', 'db.system.name': 'postgresql' }],
+  ];
+  const calls = plan.smoke ? 10_000 : 1_000_000;
+  const samples = variants.map(() => [] as number[]);
+  for (let round = 0; round < (plan.smoke ? 1 : 3); round++) {
+    variants.forEach(([, attributes], i) => {
+      const started = process.cpuUsage();
+      for (let n = 0; n < calls; n++) histogram.record((n & 1023) / 100_000, attributes);
+      const used = process.cpuUsage(started);
+      samples[i].push((used.user + used.system) / calls);
+    });
+  }
+  console.log(`\n### OpenTelemetry SDK: CPU per Histogram.record() (median of ${samples[0].length} blocks of ${calls})\n`);
+  console.log('| attributes | CPU µs per call |');
+  console.log('|---|---:|');
+  variants.forEach(([name], i) => console.log(`| ${name} | ${median(samples[i]).toFixed(3)} |`));
 }
 
 /** The time a scrape takes with ten busy pools, each with full sample windows. */
