@@ -529,8 +529,10 @@ export class Pool
       this.noteDriverState(conn);
       const reason = retirementReason(conn, this.config.maxUses, now);
       if (reason === undefined && (validated || !this.needsValidation(conn, now))) break;
-      if (reason !== undefined) this.engine.retire(conn, reason);
-      else if (await this.passesValidation(conn, deadline - now, signal)) {
+      if (reason !== undefined) {
+        if (reason === 'broken' && conn.uses === 0) this.connector.gate.arrivedDead(redactError(conn.broken, configSecrets(this.config)));
+        this.engine.retire(conn, reason);
+      } else if (await this.passesValidation(conn, deadline - now, signal)) {
         validated = true;
         continue;
       }
@@ -565,6 +567,7 @@ export class Pool
   }
 
   private lend(conn: Connection, startedAt: number, now: number): Connection {
+    if (conn.uses === 0 && this.connector.gate.deadArrivals > 0) this.connector.gate.arrivedAlive();
     conn.uses++;
     conn.loan++;
     conn.borrowedAt = now;
@@ -721,6 +724,7 @@ export class Pool
       }
       this.recorder.counters.validationFailures++;
       conn.broken ??= redactError(err, configSecrets(this.config));
+      if (conn.uses === 0) this.connector.gate.arrivedDead(conn.broken);
       this.engine.retire(conn, 'validation');
       return false;
     }
