@@ -4,6 +4,7 @@ import type { PooledConnection } from '../../pool/lease';
 import type { Pool } from '../../pool/pool';
 import type { KyselyModule } from './kysely-module';
 import { openTransaction, type OpenTransaction } from '../../pool/held-transaction';
+import { noteTransactionFailure } from './retry';
 import { streamRows } from './stream';
 
 type Family = 'postgres' | 'mysql' | 'sqlite';
@@ -27,7 +28,14 @@ export class LifeguardKyselyConnection implements DatabaseConnection {
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<KyselyResult<R>> {
     const target = await this.#target();
-    const result = await target.query<R>(compiled.sql, compiled.parameters);
+    let result: QueryResult<R>;
+    try {
+      result = await target.query<R>(compiled.sql, compiled.parameters);
+    } catch (err) {
+      // Inside a transaction: whether retryTransaction may run it again (retry.ts).
+      if (this.#transaction !== undefined) noteTransactionFailure(this.pool, err, target.record.broken !== undefined);
+      throw err;
+    }
     return this.#kyselyResult(result, compiled.sql);
   }
 
@@ -53,7 +61,13 @@ export class LifeguardKyselyConnection implements DatabaseConnection {
   async commit(): Promise<void> {
     const open = this.#transaction;
     if (open === undefined) throw new Error('No transaction to commit.');
-    await open.commit();
+    try {
+      await open.commit();
+    } catch (err) {
+      // A serialization failure raised by COMMIT: the server rolled back, a retry is safe.
+      noteTransactionFailure(this.pool, err, false);
+      throw err;
+    }
   }
 
   async rollback(): Promise<void> {

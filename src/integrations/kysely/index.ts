@@ -2,12 +2,14 @@
  * `lifeguard/kysely`: a Kysely Dialect over any lifeguard pool (postgres, mysql, libsql, sqlite).
  * Kysely's own adapter, introspector and query compiler for the pool's database; statements and
  * transactions through the pool, so the writer lane, metrics, slow-query and leak reports and the
- * transaction rules (bounded BEGIN/COMMIT, outcome unknown, retries on request) apply to Kysely.
+ * transaction rules (bounded BEGIN/COMMIT, outcome unknown; retries when asked, retryTransaction) apply to Kysely.
  */
 import type { DatabaseIntrospector, Dialect, DialectAdapter, Driver, Kysely, QueryCompiler } from 'kysely';
 import type { Pool } from '../../pool/pool';
 import { kyselyModule, type KyselyModule } from './kysely-module';
 import { LifeguardKyselyDriver } from './driver';
+
+export { retryTransaction, type RetryTransactionOptions } from './retry';
 
 export interface LifeguardDialectConfig {
   pool: Pool;
