@@ -77,6 +77,48 @@ export class FakeDatabase {
   abortInFlightOnClose = false;
   /** Set for an embedded-like database: the pool runs its writes through a writer lane under this key. */
   writerLaneKey: string | undefined;
+  /**
+   * Embedded-like only: the connection holding the file's write lock, SQLite's way (from its first
+   * write until its transaction ends; for an autocommit write, the statement). SQL 'begin',
+   * 'commit' and 'rollback' sent as statements open and end a transaction as BEGIN/COMMIT do.
+   */
+  writeLockHolder: FakeRaw | undefined;
+  /** Writes refused with SQLITE_BUSY because another connection held the write lock: what the writer lane exists to prevent. */
+  busyRefusals = 0;
+
+  private takeWriteLock(raw: FakeRaw): void {
+    const holder = this.writeLockHolder;
+    if (holder !== undefined && holder !== raw && holder.open) {
+      this.busyRefusals++;
+      throw Object.assign(new Error(`database is locked (connection ${holder.id} holds the write lock)`), { code: 'SQLITE_BUSY' });
+    }
+    this.writeLockHolder = raw;
+  }
+
+  releaseWriteLock(raw: FakeRaw): void {
+    if (this.writeLockHolder === raw) this.writeLockHolder = undefined;
+  }
+
+  /** Runs one statement under the embedded write-lock rules (the statement itself is `run`). */
+  async underWriteLock<T>(raw: FakeRaw, sql: string, run: () => Promise<T>, empty: T): Promise<T> {
+    if (!raw.open) throw Object.assign(new Error('connection closed'), { code: 'ECONNRESET' });
+    const statement = sql.toLowerCase();
+    if (statement === 'begin') {
+      raw.inTx = true;
+      return empty;
+    }
+    if (statement === 'commit' || statement === 'rollback') {
+      raw.inTx = false;
+      this.releaseWriteLock(raw);
+      return empty;
+    }
+    if (statement !== 'select' && raw.open) this.takeWriteLock(raw);
+    try {
+      return await run();
+    } finally {
+      if (!raw.inTx) this.releaseWriteLock(raw);
+    }
+  }
 
   adapter(): Adapter<FakeRaw> {
     return this.makeAdapter(this);
@@ -132,24 +174,10 @@ export class FakeDatabase {
         }
       },
       async query<R>(raw: FakeRaw, sql: string, _params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
-        raw.queries = (raw.queries ?? 0) + 1;
-        if (!raw.open) throw Object.assign(new Error('connection closed'), { code: 'ECONNRESET' });
-        const sleep = /^sleep (\d+)$/.exec(sql);
-        if (sleep) await db.wait(raw, Number(sleep[1]));
-        if (db.queryDelayMs > 0) await db.wait(raw, db.queryDelayMs);
-        if (sql === 'fail') throw Object.assign(new Error('syntax error'), { code: 'ESYNTAX' });
-        if (sql === 'break') {
-          raw.broken = true;
-          throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+        if (db.writerLaneKey !== undefined) {
+          return db.underWriteLock(raw, sql, () => db.runStatement<R>(raw, sql, opts), { rows: [], rowCount: 0, columns: [] });
         }
-        if (sql === 'lose') {
-          // The way pg reports a lost connection: plain words, no code.
-          raw.broken = true;
-          throw new Error('Connection terminated unexpectedly');
-        }
-        if (sql === 'retryable') throw Object.assign(new Error('could not serialize'), { code: 'ESERIAL' });
-        if (opts?.rowMode === 'array') return { rows: [[raw.id] as R], rowCount: 1, columns: ['connectionId'] };
-        return { rows: [{ connectionId: raw.id } as R], rowCount: 1, columns: ['connectionId'] };
+        return db.runStatement<R>(raw, sql, opts);
       },
       async begin(raw) {
         raw.inTx = true;
@@ -157,17 +185,20 @@ export class FakeDatabase {
       async commit(raw) {
         if (db.commitError) throw db.commitError;
         raw.inTx = false;
+        db.releaseWriteLock(raw);
       },
       async rollback(raw) {
         if (db.rollbackDelayMs > 0) await new Promise((r) => setTimeout(r, db.rollbackDelayMs));
         if (db.rollbackError) throw db.rollbackError;
         raw.inTx = false;
+        db.releaseWriteLock(raw);
       },
       async close(raw) {
         if (raw.open) db.closes++;
         raw.open = false;
         db.open.delete(raw);
         db.unclosed.delete(raw);
+        db.releaseWriteLock(raw);
         db.failRunning(raw);
       },
       // What the driver saw: a connection killed with an error. A socket that died without a word
@@ -197,6 +228,28 @@ export class FakeDatabase {
         return db.replicationLagMs;
       },
     };
+  }
+
+  /** What query() does once the statement may run: the SQL dialect in the class comment. */
+  async runStatement<R>(raw: FakeRaw, sql: string, opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
+    raw.queries = (raw.queries ?? 0) + 1;
+    if (!raw.open) throw Object.assign(new Error('connection closed'), { code: 'ECONNRESET' });
+    const sleep = /^sleep (\d+)$/.exec(sql);
+    if (sleep) await this.wait(raw, Number(sleep[1]));
+    if (this.queryDelayMs > 0) await this.wait(raw, this.queryDelayMs);
+    if (sql === 'fail') throw Object.assign(new Error('syntax error'), { code: 'ESYNTAX' });
+    if (sql === 'break') {
+      raw.broken = true;
+      throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+    }
+    if (sql === 'lose') {
+      // The way pg reports a lost connection: plain words, no code.
+      raw.broken = true;
+      throw new Error('Connection terminated unexpectedly');
+    }
+    if (sql === 'retryable') throw Object.assign(new Error('could not serialize'), { code: 'ESERIAL' });
+    if (opts?.rowMode === 'array') return { rows: [[raw.id] as R], rowCount: 1, columns: ['connectionId'] };
+    return { rows: [{ connectionId: raw.id } as R], rowCount: 1, columns: ['connectionId'] };
   }
 
   /** Waits ms on a connection; with abortInFlightOnClose the wait fails when the connection closes. */

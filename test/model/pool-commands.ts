@@ -47,6 +47,9 @@ const sqlArb = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('fail', 'break') },
 );
 
+/** A lease also sends transaction control as SQL, the way a data layer does: on an embedded file it must hold the writer lane from its first write to its COMMIT. */
+const leaseSqlArb = fc.oneof({ weight: 3, arbitrary: sqlArb }, { weight: 1, arbitrary: fc.constantFrom('begin', 'commit', 'rollback') });
+
 const abortArb = fc.option(fc.integer({ min: 0, max: 300 }), { nil: undefined, freq: 4 });
 
 function sqlMs(sql: string): number {
@@ -366,7 +369,7 @@ export const commandArbs: fc.Arbitrary<Cmd>[] = [
   advanceArb,
   fc.tuple(pick, fc.boolean()).map(([p, e]) => new Release(p, e)),
   pick.map((p) => new Destroy(p)),
-  fc.tuple(pick, sqlArb).map(([p, sql]) => new LeaseQuery(p, sql)),
+  fc.tuple(pick, leaseSqlArb).map(([p, sql]) => new LeaseQuery(p, sql)),
   fc.tuple(pick, fc.constantFrom<'query' | 'release' | 'destroy'>('query', 'release', 'destroy')).map(([p, op]) => new StaleUse(p, op)),
   fc.tuple(fc.constantFrom(...EVENTS), fc.boolean()).map(([e, on]) => new Listener(e, on)),
   fc.tuple(fc.boolean(), pick).map(([inUse, p]) => new Kill(inUse, p)),

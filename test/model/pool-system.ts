@@ -186,6 +186,7 @@ export class PoolSystem {
     const s = this.pool.stats();
     const fail = (what: string) => this.violations.push(`${where}: ${what} (stats ${JSON.stringify({ total: s.total, active: s.active, idle: s.idle, pending: s.pending, opening: s.opening })})`);
     if (s.total > s.max) fail(`total ${s.total} > max ${s.max}`);
+    if (this.db.busyRefusals > 0) fail(`${this.db.busyRefusals} writes met SQLITE_BUSY: two connections wrote to the embedded file at once`);
     for (const key of ['total', 'active', 'idle', 'pending', 'opening'] as const) if (s[key] < 0) fail(`${key} is negative`);
     if (s.active + s.idle > s.total) fail('active + idle > total');
     const open = this.db.unclosed.size;
