@@ -15,6 +15,8 @@ type LibsqlBatchErrorClass = new (message: string, statementIndex: number, code:
 export interface LibsqlErrorClasses {
   /** A new LibsqlError (message prefixed with its code, as libsql does). */
   error(message: string, code: string): Error;
+  /** A new LibsqlBatchError for statement `index` (a LibsqlError where @libsql/client has no LibsqlBatchError). */
+  statementError(message: string, index: number, code: string): Error;
   /** A driver error as libsql would raise it: better-sqlite3's SqliteError becomes a LibsqlError; lifeguard's own errors pass unchanged. */
   fromDriver(err: unknown): unknown;
   /** The error of a batch's statement `index`, as LibsqlBatchError with its statementIndex. */
@@ -32,6 +34,7 @@ export function libsqlErrors(): LibsqlErrorClasses {
 
   return {
     error: (message, code) => new LibsqlError(message, code),
+    statementError: (message, index, code) => (LibsqlBatchError === undefined ? new LibsqlError(message, code) : new LibsqlBatchError(message, index, code)),
     fromDriver,
     batchError(err, index) {
       const mapped = fromDriver(err);

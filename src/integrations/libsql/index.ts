@@ -7,6 +7,7 @@ import type { Client, InArgs, InStatement, Replicated, ResultSet, Transaction, T
 import type { Pool } from '../../pool/pool';
 import { libsqlErrors, type LibsqlErrorClasses } from './errors';
 import { runBatch, runStatement, runScript } from './run';
+import { refuseWritesInRead } from './read-only';
 import { poolStatement } from './statement';
 import { LifeguardLibsqlTransaction } from './transaction';
 import { openTransaction } from '../../pool/held-transaction';
@@ -48,6 +49,7 @@ export class LifeguardLibsqlClient implements Client {
     checkMode(mode);
     this.#checkOpen();
     const statements = stmts.map((stmt) => poolStatement(stmt));
+    if (mode === 'read') refuseWritesInRead(statements, 'batch(stmts, "read")', this.#errors);
     return this.#pool.transaction((tx) => runBatch(tx, statements, this.#errors), { readOnly: mode === 'read' });
   }
 
@@ -79,7 +81,7 @@ export class LifeguardLibsqlClient implements Client {
     checkMode(mode);
     this.#checkOpen();
     const open = await openTransaction(this.#pool, { readOnly: mode === 'read' });
-    return new LifeguardLibsqlTransaction(open, this.#pool, this.#errors);
+    return new LifeguardLibsqlTransaction(open, this.#pool, this.#errors, mode === 'read');
   }
 
   async executeMultiple(sql: string): Promise<void> {

@@ -4,6 +4,7 @@ import type { Pool } from '../../pool/pool';
 import type { LibsqlErrorClasses } from './errors';
 import { LibsqlResultSet } from './result-set';
 import { runScript, runStatement } from './run';
+import { refuseScriptInRead, refuseWriteInRead } from './read-only';
 import { poolStatement } from './statement';
 import type { OpenTransaction } from '../../pool/held-transaction';
 
@@ -18,10 +19,14 @@ export class LifeguardLibsqlTransaction implements Transaction {
   readonly #pool: Pool;
   readonly #errors: LibsqlErrorClasses;
 
-  constructor(open: OpenTransaction, pool: Pool, errors: LibsqlErrorClasses) {
+  /** A "read" transaction: writes are refused before they run (read-only.ts). */
+  readonly #readOnly: boolean;
+
+  constructor(open: OpenTransaction, pool: Pool, errors: LibsqlErrorClasses, readOnly = false) {
     this.#open = open;
     this.#pool = pool;
     this.#errors = errors;
+    this.#readOnly = readOnly;
   }
 
   get closed(): boolean {
@@ -34,6 +39,7 @@ export class LifeguardLibsqlTransaction implements Transaction {
     const control = transactionControl(statement.sql);
     if (control?.kind === 'commit') return this.commit().then(empty);
     if (control?.kind === 'rollback') return this.rollback().then(empty);
+    if (this.#readOnly) refuseWriteInRead(statement, 'A "read" transaction', this.#errors);
     return runStatement(this.#open.tx, statement, this.#errors);
   }
 
@@ -51,6 +57,7 @@ export class LifeguardLibsqlTransaction implements Transaction {
 
   async executeMultiple(sql: string): Promise<void> {
     this.#checkOpen();
+    if (this.#readOnly) refuseScriptInRead(this.#errors);
     await runScript(this.#open.tx, this.#pool.adapter.name, sql, this.#errors);
   }
 
