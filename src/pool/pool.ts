@@ -31,7 +31,7 @@ import { TrackerList, type MetricsTracker, type Trackable } from './metrics-trac
 import type { ObservedPool, PoolSizes } from './observed-pool';
 import { emitIsolated } from './listener-isolation';
 import type { PoolEvents } from './events';
-import { tracerFor, type OperationTracer } from './operation-tracer';
+import { tracerFor, type OperationTrace, type OperationTracer } from './operation-tracer';
 import { PoolAlarms } from './pool-alarms';
 import { createReadRouter, PrimaryReader, type Reader, type ReadPrimary, type ReadRouter, type RoutedPool } from './read-routing';
 import { PoolRecorder, type PoolStats } from './recorder';
@@ -209,27 +209,101 @@ export class Pool
   }
 
   /**
-   * The hot path, one async frame: counted in flight like accepted() counts (from its first,
-   * synchronous line to its end), an idle connection taken without a promise, released as soon
-   * as the query settles.
+   * The hot path, without an async frame (a statement costs pg a few µs of client CPU, so each
+   * promise shows): counted in flight like accepted() counts, an idle connection taken without a
+   * promise, the statement sent at once, and the connection released in the same callback its
+   * answer settles in. Two promises per call: the adapter's and this one's `then`. On an embedded
+   * file (the writer lane) it goes through queryInLane instead.
    */
-  private async queryNow<R>(sql: string, params: readonly unknown[] | undefined, opts: QueryOptions | undefined): Promise<QueryResult<R>> {
+  private queryNow<R>(sql: string, params: readonly unknown[] | undefined, opts: QueryOptions | undefined): Promise<QueryResult<R>> {
+    if (this.lane !== undefined) return this.queryInLane<R>(this.lane, sql, params, opts);
     this.inFlight++;
     // The span covers the call as its caller sees it, the wait for a connection included.
+    let trace: OperationTrace | undefined;
+    let taken: Connection | Promise<Connection> | Waiting;
+    const timeoutMs = opts?.timeoutMs ?? this.config.acquireTimeoutMs;
+    try {
+      trace = this.tracer?.query(sql, params !== undefined && params.length > 0, undefined);
+      taken = this.takeOrWait(timeoutMs, opts?.signal, false);
+    } catch (err) {
+      taken = Promise.reject(err);
+    }
+    if (taken instanceof Waiting) {
+      // Admitted and sent in the callback that hands the connection over: one promise fewer than acquireNow's.
+      const { granted, startedAt } = taken;
+      return granted.then(
+        (conn) => {
+          const admitted = this.admit(conn, startedAt, timeoutMs, opts?.signal);
+          if (!(admitted instanceof Promise)) return this.sendAlone<R>(admitted, sql, params, opts, trace);
+          return admitted.then(
+            (validated) => this.sendAlone<R>(validated, sql, params, opts, trace),
+            (err: unknown) => this.notAcquired(err, trace),
+          );
+        },
+        (err: unknown) => this.notAcquired(err, trace),
+      );
+    }
+    if (!(taken instanceof Promise)) return this.sendAlone<R>(taken, sql, params, opts, trace);
+    return taken.then(
+      (conn) => this.sendAlone<R>(conn, sql, params, opts, trace),
+      (err: unknown) => this.notAcquired(err, trace),
+    );
+  }
+
+  /** pool.query got no connection (timed out, aborted, queue full, closed): its span ends failed and it leaves the in-flight count. */
+  private notAcquired(err: unknown, trace: OperationTrace | undefined): never {
+    trace?.failed(err);
+    this.settledInFlight();
+    trace?.end();
+    throw err;
+  }
+
+  /**
+   * pool.query's statement on the connection it took, with all runOperation gives a statement
+   * (duration, slowQuery, the statement deadline, a broken connection marked, no secret in the
+   * error); on a pipelining pool its server time teaches the pipeline whether it may share next time.
+   */
+  private sendAlone<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, opts: QueryOptions | undefined, trace: OperationTrace | undefined): Promise<QueryResult<R>> {
+    trace?.acquired(conn);
+    const started = performance.now();
+    let running: Promise<QueryResult<R>>;
+    try {
+      running = this.adapter.query<R>(conn.raw, sql, params, opts?.rowMode === undefined ? undefined : { rowMode: opts.rowMode });
+      running = this.boundedByStatementTimeout(conn, running, opts?.timeoutMs);
+    } catch (err) {
+      running = Promise.reject(err);
+    }
+    return running.then(
+      (result) => {
+        const durationMs = performance.now() - started;
+        this.statementFinished(conn, sql, durationMs);
+        this.pipeline?.learn(sql, durationMs);
+        this.releaseConnection(conn);
+        this.settledInFlight();
+        trace?.end();
+        return result;
+      },
+      (err: unknown) => {
+        const error = this.statementFailed(conn, err);
+        this.statementFinished(conn, sql, performance.now() - started);
+        trace?.failed(error);
+        this.releaseConnection(conn, error);
+        this.settledInFlight();
+        trace?.end();
+        throw error;
+      },
+    );
+  }
+
+  /** pool.query on an embedded file: a statement that may write takes the writer lane first. */
+  private async queryInLane<R>(lane: PoolLane, sql: string, params: readonly unknown[] | undefined, opts: QueryOptions | undefined): Promise<QueryResult<R>> {
+    this.inFlight++;
     const trace = this.tracer?.query(sql, params !== undefined && params.length > 0, undefined);
     let conn: Connection | undefined;
     let failure: unknown;
     try {
-      const { pipeline } = this;
-      // Rows as arrays are asked for by the data-layer facades, which run their statements alone.
-      if (pipeline !== undefined) {
-        const taken = this.acquireNow(opts?.timeoutMs ?? this.config.acquireTimeoutMs, opts?.signal);
-        conn = taken instanceof Promise ? await taken : taken;
-        trace?.acquired(conn);
-        return await this.runAlone<R>(pipeline, conn, sql, params, opts);
-      }
       const timeoutMs = opts?.timeoutMs ?? this.config.acquireTimeoutMs;
-      if (this.lane !== undefined && !isReadOnlySql(sql)) conn = await this.lane.acquireWriter(timeoutMs, opts?.signal);
+      if (!isReadOnlySql(sql)) conn = await lane.acquireWriter(timeoutMs, opts?.signal);
       else {
         const taken = this.acquireNow(timeoutMs, opts?.signal);
         conn = taken instanceof Promise ? await taken : taken;
@@ -245,14 +319,6 @@ export class Pool
       this.settledInFlight();
       trace?.end();
     }
-  }
-
-  /** A statement run alone on a pipelining pool: its server time teaches the pipeline whether it may share next time. */
-  private async runAlone<R>(pipeline: Pipeline, conn: Connection, sql: string, params: readonly unknown[] | undefined, opts: QueryOptions | undefined): Promise<QueryResult<R>> {
-    const started = performance.now();
-    const result = await this.runQuery<R>(conn, sql, params, opts?.timeoutMs, true, opts?.rowMode === undefined ? undefined : { rowMode: opts.rowMode }, true);
-    pipeline.learn(sql, performance.now() - started);
-    return result;
   }
 
   /** @internal A read routed here as a replica: pipelined (and counted in flight) when the pipeline takes it; undefined when it runs alone. */
@@ -488,6 +554,12 @@ export class Pool
    * deadline timer).
    */
   private acquireNow(timeoutMs: number, signal?: AbortSignal, probe = false): Connection | Promise<Connection> {
+    const taken = this.takeOrWait(timeoutMs, signal, probe);
+    return taken instanceof Waiting ? taken.granted.then((conn) => this.admit(conn, taken.startedAt, timeoutMs, signal)) : taken;
+  }
+
+  /** acquireNow, except that a caller who has to wait gets the engine's promise, not yet admitted: pool.query admits and sends in one callback. */
+  private takeOrWait(timeoutMs: number, signal: AbortSignal | undefined, probe: boolean): Connection | Promise<Connection> | Waiting {
     if (this.stopped) return Promise.reject(new PoolClosedError(this.name));
     const full = this.queueFull((this.pipeline?.waiting ?? 0) + (this.lane?.waiting ?? 0), probe);
     if (full !== undefined) return Promise.reject(full);
@@ -497,7 +569,7 @@ export class Pool
     const granted = this.engine.take(timeoutMs, signal);
     // A caller now waits: at max, or with connections failing, that is saturation, reported now.
     this.trackUtilization(startedAt);
-    return granted.then((conn) => this.admit(conn, startedAt, timeoutMs, signal));
+    return new Waiting(granted, startedAt);
   }
 
   /** PoolQueueFullError when maxWaiting callers already wait for a release (`alsoWaiting`: the pipeline's), counted; else undefined. */
@@ -892,4 +964,12 @@ export class Pool
     await keepaliveStopped;
     await Promise.all([this.engine.shutdown(), this.canceller.settled()]);
   }
+}
+
+/** A caller that waits for a connection: the engine's promise, not yet admitted (validated, lent). */
+class Waiting {
+  constructor(
+    readonly granted: Promise<Connection>,
+    readonly startedAt: number,
+  ) {}
 }

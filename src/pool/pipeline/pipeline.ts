@@ -364,6 +364,12 @@ export class Pipeline {
   }
 
   private afterAnswer(s: SharedConnection): void {
+    // Its last statement answered and no statement waiting for a place (one caller in a loop):
+    // straight back to the pool, whose release retires it if it is due.
+    if (s.statements.length === 0 && this.waiters.length === 0) {
+      this.giveBack(s);
+      return;
+    }
     if (!s.draining && (this.host.mustRetire(s.conn) || this.leaseWaits())) s.draining = true;
     if (!s.draining && this.waiters.length > 0) this.serveWaiters(s);
     if (s.statements.length === 0) this.giveBack(s);
