@@ -116,7 +116,7 @@ function rulesSection(): string[] {
   return [
     '## Rules checked together',
     '',
-    '- `max` is at least 1, and `min` ≤ `max`.',
+    '- `max` is at least 1, and `min` ≤ `max`. A `max` you set below the `min` of the profile or workload lowers that `min` to it (`max: 1` in production); a `min` you set above your `max` is an error.',
     '- `criticalQueryMs` ≥ `slowQueryMs` when both are on.',
     '- `utilizationWarning` ≤ `utilizationCritical`.',
     '- In-memory databases: `max` 1 and `min` at most 1. A profile’s or workload’s larger value is lowered; a larger value you set (variable, URL parameter or option) is an error.',

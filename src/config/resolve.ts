@@ -76,6 +76,7 @@ export function resolveConfig(options: PoolOptions = {}): ResolvedConfig {
   if (layers.values.readReplicaUrls === undefined) set('readReplicaUrls', [], 'default', 'built-in default');
 
   if (urlInfo.inMemory) applyInMemoryRule(layers, set);
+  applyMaxBelowProfileMin(layers, set);
   checkCombinations(layers);
 
   const secretUrl = driverUrl(urlInfo, CONSUMED_URL_PARAMS);
@@ -235,6 +236,19 @@ function applyInMemoryRule(layers: Layers, set: (k: string, v: unknown, s: Confi
   const max = layers.values.max as number;
   if (max !== 1) set('max', 1, layers.sources.max, 'in-memory database: one connection');
   if ((layers.values.min as number) > 1) set('min', 1, layers.sources.min, 'in-memory database: one connection');
+}
+
+/**
+ * A max the user chose below the min their profile or workload brought (max 1 in production,
+ * whose min is 2) lowers that min to it: the profile's min is a default, the user's max is a
+ * decision. Only a min the user chose too can conflict with it (checkCombinations).
+ */
+function applyMaxBelowProfileMin(layers: Layers, set: (k: string, v: unknown, s: ConfigSource, o: string) => void): void {
+  const chosenByUser = (key: string) => ['env', 'url', 'option'].includes(layers.sources[key]);
+  const max = layers.values.max as number;
+  if ((layers.values.min as number) > max && chosenByUser('max') && !chosenByUser('min')) {
+    set('min', max, layers.sources.min, `${layers.origins.min}, lowered to max ${max} (from ${layers.origins.max})`);
+  }
 }
 
 function checkCombinations(layers: Layers): void {

@@ -248,3 +248,20 @@ describe('purity', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 });
+
+describe('a max chosen below the min a profile brings', () => {
+  it.each([
+    ['option max', { max: 1 }, {}],
+    ['DB_POOL_MAX', {}, { DB_POOL_MAX: '1' }],
+    ['URL parameter max', { url: `${URL}?max=1` }, {}],
+  ])('%s 1 in production (min 2) lowers min to 1, and the origin says why', (origin, options, env) => {
+    const config = resolveConfig({ url: URL, profile: 'production', env, ...options });
+    expect(config).toMatchObject({ max: 1, min: 1 });
+    expect(config.sources.min).toBe('profile');
+    expect(config.origins.min).toBe(`profile production, lowered to max 1 (from ${origin})`);
+  });
+
+  it('still refuses a min the user chose above the max they chose', () => {
+    expect(() => resolveConfig({ url: URL, profile: 'production', env: {}, min: 3, max: 1 })).toThrow(/min 3 \(from option min\) is greater than max 1 \(from option max\)/);
+  });
+});
