@@ -29,7 +29,12 @@ export interface TranslatedPgOptions<C> {
   pool: PoolOptions;
   hooks: PgPoolHooks<C>;
   allowExitOnIdle: boolean;
+  /** pg-pool's log function, which also gets the pool's own lines (pool-log.ts). */
+  log?: PgLogFunction;
 }
+
+/** pg-pool's `log(message, ...details)`. */
+export type PgLogFunction = (message: string, ...details: unknown[]) => void;
 
 /** pg.Client options passed to every connection untouched: pg honours them itself. */
 const CLIENT_PASSTHROUGH = new Set([
@@ -127,6 +132,7 @@ export function translatePgOptions<C>(input: Record<string, unknown>): Translate
       verify: input.verify === undefined ? undefined : (fn('verify', input.verify) as PgPoolHooks<C>['verify']),
     },
     allowExitOnIdle: input.allowExitOnIdle === undefined ? false : bool('allowExitOnIdle', input.allowExitOnIdle),
+    log: input.log === undefined ? undefined : (input.log as PgLogFunction),
   };
 }
 

@@ -20,6 +20,7 @@ import { settleCallback } from './callback';
 import { LifeguardPgClient, type ClientRunner } from './client';
 import { loadProjectPg } from './driver';
 import { translatePgOptions, type PgClientClass, type PgPoolHooks } from './options';
+import { forwardPoolLog } from './pool-log';
 import { pgPoolOptionsOf } from './pool-options-view';
 import { failSubmittable, isSubmittable } from './submittable';
 
@@ -88,6 +89,7 @@ export class PgPool extends pg.Pool {
       closed: (conn) => this.#emit('remove', this.#clientFor(conn)),
       failed: (conn, err) => this.#failed(conn, err),
     });
+    if (translated?.log) forwardPoolLog(core, translated.log);
   }
 
   /** The lifeguard pool underneath: stats(), health(), its events, registerPoolMetrics(pgPool.lifeguard). */
