@@ -179,4 +179,19 @@ describeMysql('lifeguard/mysql2 facade: pool events and lifeguard operations', (
     expect(leaks[0].stack).toContain('mysql2-facade-events.test');
     conn.release();
   });
+
+  test('a drizzle transaction over the facade that holds its connection past leakDetectionMs is reported as a leak', async () => {
+    const pool = myPool({ leakDetectionMs: 200, evictionIntervalMs: 50 });
+    const leaks: Array<{ connectionId: number; heldMs: number }> = [];
+    pool.on('leak', (e) => leaks.push(e));
+    const db = drizzle({ client: mysql2Pool(pool) as never });
+    let inTransaction = 0;
+    await db.transaction(async (tx) => {
+      inTransaction = Number(((await tx.execute(dsql`SELECT CONNECTION_ID() AS id`)) as unknown as [Array<{ id: number }>])[0][0].id);
+      await waitFor(() => leaks.length > 0, 5000);
+    });
+    expect(inTransaction).toBeGreaterThan(0);
+    expect(leaks).toHaveLength(1);
+    expect(leaks[0].heldMs).toBeGreaterThanOrEqual(200);
+  });
 });
