@@ -515,6 +515,73 @@ describePostgres('pg-pool test suite, ported (part 1: the pool)', () => {
     });
   });
 
+  describe('lifecycle hooks (lifecycle-hooks.js: its hooks.connect is pg-pool 3.x\'s onConnect)', () => {
+    type Marked = pg.PoolClient & { HOOK_CONNECT_COUNT?: number; HOOK_CONNECT_RESULT?: number };
+
+    it('are called on connect', async () => {
+      const pool = testPgPool({
+        max: 1,
+        onConnect: (client) => {
+          const c = client as Marked;
+          c.HOOK_CONNECT_COUNT = (c.HOOK_CONNECT_COUNT ?? 0) + 1;
+        },
+      });
+      const client = (await pool.connect()) as Marked;
+      expect(client.HOOK_CONNECT_COUNT).toBe(1);
+      client.release();
+      const client2 = (await pool.connect()) as Marked;
+      expect(client).toBe(client2);
+      expect(client2.HOOK_CONNECT_COUNT).toBe(1);
+      client2.release();
+      await pool.end();
+    });
+
+    it('are called on connect with an async hook', async () => {
+      const pool = testPgPool({
+        max: 1,
+        onConnect: async (client) => {
+          const res = await client.query('SELECT 1 AS num');
+          (client as Marked).HOOK_CONNECT_RESULT = res.rows[0].num;
+        },
+      });
+      const client = (await pool.connect()) as Marked;
+      expect(client.HOOK_CONNECT_RESULT).toBe(1);
+      expect((await client.query('SELECT 1 AS num')).rows[0].num).toBe(1);
+      client.release();
+      const client2 = (await pool.connect()) as Marked;
+      expect(client).toBe(client2);
+      expect(client2.HOOK_CONNECT_RESULT).toBe(1);
+      client2.release();
+      await pool.end();
+    });
+
+    it('errors out the connect call if the async connect hook rejects (PgPool: in the timeout error it ends with)', async () => {
+      const pool = testPgPool({
+        connectionTimeoutMillis: 500,
+        onConnect: async (client) => {
+          await client.query('SELECT INVALID HERE');
+        },
+      });
+      const err = (await pool.connect().catch((e: unknown) => e)) as Error & { cause?: Error };
+      expect(err).toBeInstanceOf(Error);
+      expect(`${err.message} ${err.cause?.message ?? ''}`).toContain('invalid');
+      await pool.end();
+    });
+
+    it('errors out the connect call if the connect hook throws (PgPool: in the timeout error it ends with)', async () => {
+      const pool = testPgPool({
+        connectionTimeoutMillis: 500,
+        onConnect: () => {
+          throw new Error('connect hook error');
+        },
+      });
+      const err = (await pool.connect().catch((e: unknown) => e)) as Error & { cause?: Error };
+      expect(err).toBeInstanceOf(Error);
+      expect(`${err.message} ${err.cause?.message ?? ''}`).toContain('connect hook error');
+      await pool.end();
+    });
+  });
+
   describe('verify (verify.js)', () => {
     it('verifies a client with a callback (PgPool: the refused client is closed; the caller gets the timeout error, the reason in it)', async () => {
       const pool = testPgPool({
