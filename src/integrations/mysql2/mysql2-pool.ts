@@ -116,7 +116,7 @@ export class LifeguardMysql2Pool extends EventEmitter {
   #opened(conn: Connection): void {
     const facade = this.#connectionFor(conn);
     facade.attach({
-      run: (sql, fn) => this.#core.runOperation(conn, sql, (raw) => fn(raw as RawConnection)),
+      run: (sql, fn, parameterized) => this.#core.runOperation(conn, sql, (raw) => fn(raw as RawConnection), { parameterized }),
       end: () => unsupported('release() inside a \'connection\' listener', 'the pool lends the connection after the listeners ran'),
     });
     try {
@@ -138,7 +138,7 @@ export class LifeguardMysql2Pool extends EventEmitter {
 }
 
 function leaseRunner(lease: PooledConnection): Omit<ConnectionRunner, 'end'> {
-  return { run: (sql, fn) => lease.run(sql, (raw) => fn(raw as RawConnection), { parameterized: true }) };
+  return { run: (sql, fn, parameterized) => lease.run(sql, (raw) => fn(raw as RawConnection), { parameterized }) };
 }
 
 const facades = new WeakMap<Pool, LifeguardMysql2Pool>();

@@ -9,7 +9,8 @@ import { parseQueryCall, sendOn, settle, settleVoid, unsupported } from './call'
  * broken), or rejects when the connection is not the caller's to use.
  */
 export interface ConnectionRunner {
-  run<T>(sql: string, fn: (raw: Connection) => Promise<T>): Promise<T>;
+  /** `parameterized`: the values travel apart from the SQL, so a span may keep its text as written (else its literals are replaced). */
+  run<T>(sql: string, fn: (raw: Connection) => Promise<T>, parameterized: boolean): Promise<T>;
   /** Gives the loan back; `destroy` closes the connection instead. */
   end(destroy: boolean): void;
 }
@@ -104,14 +105,14 @@ export class LifeguardMysqlConnection extends EventEmitter {
   #send(method: 'query' | 'execute', args: unknown[]): unknown {
     const call = parseQueryCall(`PoolConnection.${method}`, args);
     const runner = this.#runner;
-    const running = runner ? runner.run(call.sql, (raw) => sendOn(raw, method, call)) : Promise.reject(new ConnectionReleasedError(this.connectionId, `${method}()`));
+    const running = runner ? runner.run(call.sql, (raw) => sendOn(raw, method, call), hasValues(call.values ?? (typeof call.options === 'object' ? call.options.values : undefined))) : Promise.reject(new ConnectionReleasedError(this.connectionId, `${method}()`));
     return settle(running, call.callback, `PoolConnection.${method}`);
   }
 
   #statement(sql: string): Promise<void> {
     const runner = this.#runner;
     if (!runner) return Promise.reject(new ConnectionReleasedError(this.connectionId, `${sql}`));
-    return runner.run(sql, (raw) => sendOn(raw, 'query', { options: sql, values: undefined, callback: undefined, sql })).then(() => undefined);
+    return runner.run(sql, (raw) => sendOn(raw, 'query', { options: sql, values: undefined, callback: undefined, sql }), false).then(() => undefined);
   }
 
   #take(what: string): ConnectionRunner {
@@ -120,4 +121,10 @@ export class LifeguardMysqlConnection extends EventEmitter {
     this.#runner = undefined;
     return runner;
   }
+}
+
+/** Whether a call's values travel apart from its SQL: an array or an object of named values with something in it. */
+function hasValues(values: unknown): boolean {
+  if (Array.isArray(values)) return values.length > 0;
+  return values !== null && typeof values === 'object' && Object.keys(values).length > 0;
 }
