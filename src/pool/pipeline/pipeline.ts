@@ -298,6 +298,11 @@ export class Pipeline {
       s.lastAnswerAt = sentAt;
       this.armWatchdog(s);
     }
+    // Behind other statements in flight, the writes of one turn are corked into one. The only
+    // statement in flight (one caller in a loop) goes out at once: held to the end of the turn,
+    // its write would wait for the caller's remaining work, and its answer would more often find
+    // the process asleep (measured: docs/performance.md).
+    const coalesce = this.statementsInFlight > 0;
     s.statements.push(entry);
     s.queuedMs += estimateMs;
     s.conn.uses++;
@@ -305,7 +310,7 @@ export class Pipeline {
     this.sent++;
     let running: Promise<QueryResult<R>>;
     try {
-      this.support.coalesceWrites?.(s.conn.raw);
+      if (coalesce) this.support.coalesceWrites?.(s.conn.raw);
       running = this.host.adapter.query<R>(s.conn.raw, sql, params);
     } catch (err) {
       running = Promise.reject(err);
