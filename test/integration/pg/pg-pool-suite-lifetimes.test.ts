@@ -77,9 +77,12 @@ describePostgres('pg-pool test suite, ported (part 3: idle and lifetime timeouts
       // idle-timeout-exit.js with PgPool: two queries, then idle; 'removed' when the idle timeout
       // closes the client. Neither child calls end(): with allowExitOnIdle it exits while the client
       // is idle; without, the idle client holds it until the idle timeout removes it, then it exits.
+      // pg's child uses a 200 ms idle timeout for both; with allowExitOnIdle this one's is 10 s (and
+      // the lifetime 30 s), so a loaded machine cannot reach it before the exit and the test shows
+      // the process did not wait for it.
       const script = (allowExitOnIdle: boolean) =>
         `const { PgPool } = require(${JSON.stringify(entry)});
-         const pool = new PgPool({ connectionString: ${JSON.stringify(POSTGRES_URL)}, env: {}, profile: 'test', maxLifetimeSeconds: 2, idleTimeoutMillis: 200, allowExitOnIdle: ${allowExitOnIdle}, name: 'lg_pg_suite_exit_${process.pid}' });
+         const pool = new PgPool({ connectionString: ${JSON.stringify(POSTGRES_URL)}, env: {}, profile: 'test', maxLifetimeSeconds: ${allowExitOnIdle ? 30 : 2}, idleTimeoutMillis: ${allowExitOnIdle ? 10_000 : 200}, allowExitOnIdle: ${allowExitOnIdle}, name: 'lg_pg_suite_exit_${process.pid}' });
          pool.query('SELECT NOW()', () => console.log('completed first'));
          pool.on('remove', () => console.log('removed'));
          setTimeout(() => pool.query('SELECT * from generate_series(0, 1000)', () => console.log('completed second')), 50);`;
@@ -98,7 +101,9 @@ describePostgres('pg-pool test suite, ported (part 3: idle and lifetime timeouts
       }
 
       it('unrefs the connections and timeouts so the program can exit when idle when the allowExitOnIdle option is set', async () => {
+        const started = Date.now();
         expect(await run(true)).toEqual({ exitCode: 0, stdout: 'completed first\ncompleted second\n' });
+        expect(Date.now() - started).toBeLessThan(10_000);
       });
 
       it('keeps old behavior when allowExitOnIdle option is not set', async () => {
