@@ -76,9 +76,13 @@ describePostgres('tracing on PostgreSQL with the OpenTelemetry SDK', () => {
 
   it('traces a pipelined pool.query the same way, marked as pipelined (it waited for no acquire of its own)', async () => {
     const p = pool();
-    // A statement runs alone until the pipeline has seen that it is short.
-    await p.query('SELECT $1::text AS v', [PARAM]);
-    await p.query('SELECT 2 AS two');
+    // A statement runs alone until the pipeline has seen that it is short. The first runs in a
+    // fresh process can take longer than pipelineMaxStatementMs (JIT, pg's first parse, a loaded
+    // machine): one fast run is enough to learn it, so warm each a few times.
+    for (let i = 0; i < 5; i++) {
+      await p.query('SELECT $1::text AS v', [PARAM]);
+      await p.query('SELECT 2 AS two');
+    }
     const { parentId } = await withinParent('GET /stock', () => Promise.all([p.query('SELECT $1::text AS v', [PARAM]), p.query('SELECT 2 AS two')]));
     const spans = (await spansOf(p)).filter((s) => parentOf(s) === parentId);
     expect(spans).toHaveLength(2);
