@@ -184,14 +184,23 @@ describe.each(kinds)('the writer lane on a %s pool', (_scheme, urlFor) => {
   });
 
   // issue 15 #10
-  it('counts lane waiters in stats().pending and bounds them by maxWaiting', async () => {
+  it('counts lane waiters in stats().pending and refuses those past maxWaiting at once', async () => {
     const p = await fresh({ maxWaiting: 5, max: 4 });
     const lease = await p.acquire();
     await lease.query('BEGIN');
-    const writes = Array.from({ length: 200 }, (_, i) => p.query('INSERT INTO t VALUES (?, 0)', [i]).then(() => 'ok', (err: { code?: string }) => err.code));
+    const settled: (string | undefined)[] = [];
+    const writes = Array.from({ length: 200 }, (_, i) =>
+      p
+        .query('INSERT INTO t VALUES (?, 0)', [i])
+        .then(() => 'ok', (err: { code?: string }) => err.code)
+        .then((outcome) => (settled.push(outcome), outcome)),
+    );
     await sleep(20);
     expect(p.stats().pending).toBeGreaterThanOrEqual(5);
     expect((await p.health()).pool.pending).toBeGreaterThanOrEqual(5);
+    // Refused at once, as a pg pool refuses them, while the lane is still held: a caller past
+    // maxWaiting is not kept queued for the lane only to be refused when a connection is free.
+    expect(settled.filter((o) => o === 'POOL_QUEUE_FULL').length).toBeGreaterThanOrEqual(190);
     await lease.query('COMMIT');
     lease.release();
     const outcomes = await Promise.all(writes);

@@ -300,14 +300,17 @@ describe('readOnly with no healthy replica', () => {
 
   it('a readOnly read queued on a replica when close() is called settles with POOL_CLOSED, not a stack overflow', async () => {
     const { urls } = replicas(1);
-    const { pool } = fakePool({ readReplicaUrls: urls, acquireTimeoutMs: 2000 });
+    // max 1: the replica's only connection is held, so the read really waits on the replica.
+    const { pool } = fakePool({ readReplicaUrls: urls, acquireTimeoutMs: 2000, max: 1 });
     const replica = pool.replicaPools[0];
     const held = await replica.acquire();
     const queued = pool.query('select', [], { readOnly: true });
     await sleep(10);
+    expect(replica.stats().pending).toBe(1);
     const closing = pool.close({ timeoutMs: 20 });
     const err = await queued.catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(RangeError);
+    expect(err).toMatchObject({ code: 'POOL_CLOSED' });
     held.release();
     await closing;
   });
