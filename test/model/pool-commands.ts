@@ -133,6 +133,35 @@ class Release extends Step {
   toString = () => `release(lease #${this.pick}${this.withError ? ', err' : ''})`;
 }
 
+/**
+ * A caller that opens a transaction on its lease and gives the lease back without COMMIT or
+ * ROLLBACK: the pool rolls it back in the background before anyone else gets the connection,
+ * and close() must neither return it to a stopped pool nor leave it open.
+ */
+class ReleaseInTransaction extends Step {
+  constructor(readonly pick: number) {
+    super();
+  }
+  check = () => true;
+  async act(_model: Model, sys: PoolSystem): Promise<void> {
+    const entry = pickLease(sys, this.pick, false, false);
+    if (!entry) return;
+    void sys.track(
+      'begin on a lease, then release() without COMMIT',
+      async () => {
+        await entry.lease.query('begin');
+        sys.sawTransactionControl(entry.raw, 'begin');
+        // Another command may have ended the lease while BEGIN ran.
+        if (entry.ended) return;
+        entry.ended = true;
+        entry.lease.release();
+      },
+      1000,
+    );
+  }
+  toString = () => `begin on lease #${this.pick}, then release() without COMMIT`;
+}
+
 class Destroy extends Step {
   constructor(readonly pick: number) {
     super();
@@ -158,7 +187,15 @@ class LeaseQuery extends Step {
   async act(_model: Model, sys: PoolSystem): Promise<void> {
     const entry = pickLease(sys, this.pick, false, false);
     if (!entry) return;
-    void sys.track(`lease.query(${this.sql})`, () => entry.lease.query(this.sql), sqlMs(this.sql) + 1000);
+    void sys.track(
+      `lease.query(${this.sql})`,
+      async () => {
+        const result = await entry.lease.query(this.sql);
+        sys.sawTransactionControl(entry.raw, this.sql);
+        return result;
+      },
+      sqlMs(this.sql) + 1000,
+    );
   }
   toString = () => `lease #${this.pick}.query(${this.sql})`;
 }
@@ -246,7 +283,8 @@ class Transaction extends Step {
             },
             timeoutMs !== undefined ? { timeoutMs } : {},
           ),
-        bound(sys, this.timeout, workMs),
+        // A body that throws is rolled back, and a ROLLBACK may be slow in this run.
+        bound(sys, this.timeout, workMs + sys.rollbackDelayMs),
         expect,
       )
       .then(() => {
@@ -369,6 +407,7 @@ export const commandArbs: fc.Arbitrary<Cmd>[] = [
   advanceArb,
   fc.tuple(pick, fc.boolean()).map(([p, e]) => new Release(p, e)),
   pick.map((p) => new Destroy(p)),
+  pick.map((p) => new ReleaseInTransaction(p)),
   fc.tuple(pick, leaseSqlArb).map(([p, sql]) => new LeaseQuery(p, sql)),
   fc.tuple(pick, fc.constantFrom<'query' | 'release' | 'destroy'>('query', 'release', 'destroy')).map(([p, op]) => new StaleUse(p, op)),
   fc.tuple(fc.constantFrom(...EVENTS), fc.boolean()).map(([e, on]) => new Listener(e, on)),

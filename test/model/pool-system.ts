@@ -6,6 +6,7 @@
  * commands fast-check drew, so its seed and path replay it exactly.
  */
 import { createPool, LifeguardError, type Pool, type PooledConnection } from '../../src';
+import type { Adapter } from '../../adapters/contract';
 import type { PoolEventName } from '../../src/pool/events';
 import { writerLaneFor } from '../../src/pool/writer-lane';
 import { fakeDatabase, type FakeDatabase, type FakeRaw } from '../helpers/fake-adapter';
@@ -94,7 +95,19 @@ export class PoolSystem {
       slowQueryMs: 50,
     });
     this.pool.on('error', (e) => this.reported.push(e));
+    // The ROLLBACK the pool sends for a connection released inside its transaction takes
+    // rollbackDelayMs and fails the moment the connection closes, as over a real socket (the fake's
+    // own rollbackDelayMs would outlive the close, a timer no pool could clear).
+    const adapter = this.pool.adapter as Adapter<FakeRaw>;
+    const rollback = adapter.rollback.bind(adapter);
+    adapter.rollback = async (raw) => {
+      if (this.rollbackDelayMs > 0) await db.wait(raw, this.rollbackDelayMs);
+      return rollback(raw);
+    };
   }
+
+  /** How long a background ROLLBACK takes in this run (drawn by the property). */
+  rollbackDelayMs = 0;
 
   now(): number {
     return Date.now();
@@ -160,6 +173,17 @@ export class PoolSystem {
     const entry: Lease = { lease, raw, ended: false, pinned };
     this.leases.push(entry);
     return entry;
+  }
+
+  /**
+   * A server database knows its session is inside a transaction after a BEGIN sent as SQL, as pg
+   * and mysql2 report it; the fake database tracks that only when embedded-like. Without it a
+   * lease released inside its transaction would never be rolled back in the background here.
+   */
+  sawTransactionControl(raw: FakeRaw, sql: string): void {
+    if (this.laneKey !== undefined || !raw.open) return;
+    if (sql === 'begin') raw.inTx = true;
+    else if (sql === 'commit' || sql === 'rollback') raw.inTx = false;
   }
 
   setThrowing(event: PoolEventName, on: boolean): void {
