@@ -217,13 +217,24 @@ function normalise<R>(result: PgResult | PgResult[]): QueryResult<R> {
 }
 
 interface ClientInternals {
-  connection?: { stream?: { destroy(err?: Error): void; cork?(): void; uncork?(): void } };
+  connection?: { stream?: { destroy(err?: Error): void; on?(event: 'error', listener: () => void): unknown; cork?(): void; uncork?(): void } };
 }
 
-/** Drops the socket at once: pg's connect() has no abort, and end() waits for the server. */
+/**
+ * Drops the socket at once: pg's connect() has no abort, and end() waits for the server. A socket
+ * destroyed with a reason emits it as 'error'; before pg's connect() has attached its listener (a
+ * Client subclass that opens its socket late, a deadline that fires first) nobody would hear it,
+ * and an unheard 'error' ends the process. The reason reaches the caller through the rejection.
+ */
 function destroySocket(client: Client, reason?: unknown): void {
   const stream = (client as unknown as ClientInternals).connection?.stream;
-  stream?.destroy(reason instanceof Error ? reason : undefined);
+  if (stream === undefined) return;
+  if (reason instanceof Error) stream.on?.('error', ignoreSocketError);
+  stream.destroy(reason instanceof Error ? reason : undefined);
+}
+
+function ignoreSocketError(): void {
+  // The client is being thrown away; what broke it is already on its way to the caller.
 }
 
 /** end() politely, but never wait on a server that does not answer. */
