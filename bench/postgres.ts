@@ -8,7 +8,8 @@
 import postgres from 'postgres';
 import { Client, Pool as PgPool } from 'pg';
 import type { Candidate, Plan } from './harness';
-import { skipLine } from './harness';
+import { compare, skipLine } from './harness';
+import { report } from './report';
 import { INDEXED_ROWS, LIFEGUARD, lifeguardCandidate, randomRowId, runServerSuite, SERVER_MAX, type CandidateFactory, type Statement } from './server-suite';
 import { hasAdapter, PRODUCTION_NOTE, POSTGRES_URL, reachable, uniqueName } from './servers';
 
@@ -50,6 +51,51 @@ export async function benchPostgres(plan: Plan): Promise<void> {
       ],
       plan,
     );
+  } finally {
+    await admin.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    await admin.end();
+  }
+}
+
+/**
+ * One caller, measured finely: a latency-bound loop whose 700 ms windows on a fresh pool moved 2×
+ * between adjacent windows of the same candidate here, so the main table's 1-caller cell (3 windows)
+ * cannot resolve a few per cent. Here the candidates stay open together (5 of them, at most 14
+ * connections on the server) and are alternated in many short rounds, so drift hits all alike; each
+ * cell is the median of its rounds. `--only postgres-1caller`.
+ */
+export async function benchPostgresOneCaller(plan: Plan): Promise<void> {
+  if (!(await reachable(POSTGRES_URL, 5432))) return skipLine('PostgreSQL', `${POSTGRES_URL} is not reachable`);
+  if (!(await hasAdapter(POSTGRES_URL))) return skipLine('PostgreSQL, 1 caller', 'lifeguard has no postgres adapter in this build');
+  const table = uniqueName('lg_bench_rows1');
+  const admin = new Client({ connectionString: POSTGRES_URL, application_name: uniqueName('lg_bench_admin') });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE TABLE ${table} (id integer PRIMARY KEY, name text NOT NULL, score integer NOT NULL)`);
+    await admin.query(`INSERT INTO ${table} SELECT g, 'row ' || g, g % 97 FROM generate_series(1, ${INDEXED_ROWS}) AS g`);
+    await admin.query(`ANALYZE ${table}`);
+    const statements: Statement[] = [
+      { label: 'SELECT 1', sql: 'SELECT 1' },
+      { label: 'one indexed row', sql: `SELECT id, name, score FROM ${table} WHERE id = $1`, params: () => [randomRowId()] },
+    ];
+    const factories = [lifeguardCandidate(POSTGRES_URL), lifeguardCandidate(POSTGRES_URL, LIFEGUARD_OFF, { pipelineDepth: 0 }), pgPoolCandidate, rawPipelinedCandidate, postgresJsCandidate];
+    const fine: Plan = plan.smoke ? plan : { ...plan, rounds: 40, roundMs: 150, warmupMs: 300 };
+    console.log(`\nlifeguard: ${PRODUCTION_NOTE}; ${fine.rounds} alternated rounds of ${fine.roundMs} ms, all candidates open at once`);
+    for (const statement of statements) {
+      const candidates = factories.map((make) => make(statement)).filter((c): c is Candidate => c !== undefined);
+      const comparison = await compare(candidates, [1], fine);
+      report(
+        {
+          title: `PostgreSQL, 1 caller, alternated finely: ${statement.label}, max ${SERVER_MAX}, queries/s`,
+          anchor: PG_POOL,
+          targets: [
+            { candidate: LIFEGUARD, anchor: PG_POOL, callers: 1, atLeast: 1 },
+            { candidate: LIFEGUARD_OFF, anchor: PG_POOL, callers: 1, atLeast: 1, on: 'cpu' },
+          ],
+        },
+        comparison,
+      );
+    }
   } finally {
     await admin.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     await admin.end();

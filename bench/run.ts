@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, printed as markdown tables of medians and ratios measured in
  * one run. BENCH_SMOKE=1 (CI) runs each for a fraction of a second so the harness never rots; it
- * reports, it never fails on a slow machine. Select suites with --only engine,postgres,head-of-line,mysql,embedded,load,metrics,replicas;
+ * reports, it never fails on a slow machine. Select suites with --only engine,postgres,postgres-1caller,head-of-line,mysql,embedded,load,metrics,replicas;
  * `--runs 3` repeats everything and ends with every table as medians across the runs.
  */
 import * as os from 'node:os';
@@ -12,7 +12,7 @@ import { benchEmbedded } from './embedded';
 import { benchHeadOfLine, printHeadOfLineMediansOfRuns } from './head-of-line';
 import { benchLoad, printLoadMediansOfRuns } from './load';
 import { benchMysql } from './mysql';
-import { benchPostgres } from './postgres';
+import { benchPostgres, benchPostgresOneCaller } from './postgres';
 import { benchMetrics } from './metrics';
 import { printMediansOfRuns } from './report';
 import { benchReplicas } from './replicas';
@@ -20,6 +20,7 @@ import { benchReplicas } from './replicas';
 const SUITES: Record<string, (plan: typeof FULL) => Promise<void>> = {
   engine: benchEngine,
   postgres: benchPostgres,
+  'postgres-1caller': benchPostgresOneCaller,
   'head-of-line': benchHeadOfLine,
   mysql: benchMysql,
   embedded: benchEmbedded,
