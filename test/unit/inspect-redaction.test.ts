@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
-import { resolveConfig } from '../../src';
+import { createPool, resolveConfig } from '../../src';
+import { silentLogger } from '../../src/shared/logger';
 import { maskUrl } from '../../src/shared/secret';
 import { closeFakePools, fakePool } from '../helpers/pools';
 
@@ -22,5 +23,15 @@ describe('util.inspect(pool) never shows a password', () => {
     const config = resolveConfig({ url: 'postgres://postgres:123#abcSecret@127.0.0.1:5432/test', env: {} });
     expect(config.url).not.toContain('abcSecret');
     expect(inspect(config, { depth: Infinity })).not.toContain('abcSecret');
+  });
+
+  it("util.inspect(pool, { depth: 3 }) of a pool on such a URL never shows the password (the issue's report)", async () => {
+    // The URL parses with 'postgres' as the host: nothing is connected, only created and printed.
+    const pool = createPool({ url: 'postgres://postgres:123#abcSecret@127.0.0.1:5432/test', env: {}, min: 0, logger: silentLogger });
+    try {
+      for (const depth of [3, Infinity]) expect(inspect(pool, { depth })).not.toContain('abcSecret');
+    } finally {
+      await pool.close({ timeoutMs: 100 });
+    }
   });
 });
