@@ -77,10 +77,29 @@ function expectation(model: Model, t: Timeout): 'closed' | 'invalid' | undefined
   return t.kind === 'invalid' ? 'invalid' : undefined;
 }
 
+/** The shortest abort delays stand for a signal already aborted when the call is made (a request that had already gone away). */
+function alreadyAborted(ms: number | undefined): boolean {
+  return ms !== undefined && ms < 15;
+}
+
+/** A call with an already-aborted signal settles before the clock moves, whatever holds the pool or its writer lane. */
+function boundFor(sys: PoolSystem, t: Timeout, workMs: number, abortMs: number | undefined): number {
+  return alreadyAborted(abortMs) ? 0 : bound(sys, t, workMs);
+}
+
+function abortText(abortMs: number | undefined): string {
+  if (abortMs === undefined) return '';
+  return alreadyAborted(abortMs) ? ', already aborted' : `, abort after ${abortMs} ms`;
+}
+
 /** An AbortSignal that aborts after ms of fake time; its timer is cleared once the call settles. */
 function abortAfter(sys: PoolSystem, ms: number | undefined): { signal?: AbortSignal; done: () => void } {
   if (ms === undefined) return { done: () => undefined };
   const controller = new AbortController();
+  if (alreadyAborted(ms)) {
+    controller.abort(new ModelAbort('aborted before the call'));
+    return { signal: controller.signal, done: () => undefined };
+  }
   const done = sys.later(() => controller.abort(new ModelAbort('aborted by the model')), ms);
   return { signal: controller.signal, done };
 }
@@ -97,13 +116,13 @@ class Acquire extends Step {
     const abort = abortAfter(sys, this.abortMs);
     const timeoutMs = timeoutValue(this.timeout);
     void sys
-      .track('acquire', () => sys.pool.acquire({ ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(abort.signal ? { signal: abort.signal } : {}) }), bound(sys, this.timeout, 0), expectation(model, this.timeout))
+      .track('acquire', () => sys.pool.acquire({ ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(abort.signal ? { signal: abort.signal } : {}) }), boundFor(sys, this.timeout, 0, this.abortMs), expectation(model, this.timeout))
       .then((lease) => {
         abort.done();
         if (lease) sys.lent(lease, false);
       });
   }
-  toString = () => `acquire({${timeoutText(this.timeout).slice(2)}${this.abortMs !== undefined ? `, abort after ${this.abortMs} ms` : ''}})`;
+  toString = () => `acquire({${timeoutText(this.timeout).slice(2)}${abortText(this.abortMs)}})`;
 }
 
 /** Picks the pick-th lease (modulo) among those matching. */
@@ -239,9 +258,9 @@ class Query extends Step {
     const abort = abortAfter(sys, this.abortMs);
     const timeoutMs = timeoutValue(this.timeout);
     const opts = { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(abort.signal ? { signal: abort.signal } : {}) };
-    void sys.track(`query(${this.sql})`, () => sys.pool.query(this.sql, [], opts), bound(sys, this.timeout, sqlMs(this.sql)), expectation(model, this.timeout)).then(abort.done);
+    void sys.track(`query(${this.sql})`, () => sys.pool.query(this.sql, [], opts), boundFor(sys, this.timeout, sqlMs(this.sql), this.abortMs), expectation(model, this.timeout)).then(abort.done);
   }
-  toString = () => `query(${this.sql}${timeoutText(this.timeout)}${this.abortMs !== undefined ? `, abort after ${this.abortMs} ms` : ''})`;
+  toString = () => `query(${this.sql}${timeoutText(this.timeout)}${abortText(this.abortMs)})`;
 }
 
 type Ending = 'commit' | 'throw' | 'destroy';
@@ -260,7 +279,7 @@ class Transaction extends Step {
     const timeoutMs = timeoutValue(this.timeout);
     const workMs = this.steps.reduce((sum, sql) => sum + sqlMs(sql), 0);
     const expect = expectation(model, this.timeout);
-    void sys
+    const tracked = sys
       .track(
         'transaction',
         () =>
@@ -286,13 +305,18 @@ class Transaction extends Step {
         // A body that throws is rolled back, and a ROLLBACK may be slow in this run.
         bound(sys, this.timeout, workMs + sys.rollbackDelayMs),
         expect,
-      )
-      .then(() => {
-        const call = sys.calls[sys.calls.length - 1];
-        if (this.ending === 'destroy' && (call.error as { code?: string } | undefined)?.code === 'TRANSACTION_OUTCOME_UNKNOWN') {
-          sys.violations.push('a transaction whose connection its body destroyed reported TRANSACTION_OUTCOME_UNKNOWN, although COMMIT was never sent');
-        }
-      });
+      );
+    // track() recorded this call last, synchronously; later calls (a late tx.query) come after it.
+    const call = sys.calls[sys.calls.length - 1];
+    void tracked.then(() => {
+      if (this.ending === 'destroy' && (call.error as { code?: string } | undefined)?.code === 'TRANSACTION_OUTCOME_UNKNOWN') {
+        sys.violations.push('a transaction whose connection its body destroyed reported TRANSACTION_OUTCOME_UNKNOWN, although COMMIT was never sent');
+      }
+      // Nothing can be committed on a connection the body destroyed: the caller must not be told it was.
+      if (this.ending === 'destroy' && call.settled && call.error === undefined) {
+        sys.violations.push('a transaction whose body destroyed its connection resolved, as if it had committed');
+      }
+    });
   }
   toString = () => `transaction([${this.steps.join(', ')}], ${this.ending}${this.lateUseMs !== undefined ? `, late use after ${this.lateUseMs} ms` : ''}${timeoutText(this.timeout)})`;
 }
