@@ -353,7 +353,7 @@ class Kill extends Step {
   toString = () => `kill an ${this.inUse ? 'in-use' : 'idle'} connection (#${this.pick})`;
 }
 
-type ConnectMode = { kind: 'ok' } | { kind: 'slow'; ms: number } | { kind: 'fail' } | { kind: 'deadOnArrival' };
+type ConnectMode = { kind: 'ok' } | { kind: 'slow'; ms: number } | { kind: 'fail' } | { kind: 'deadOnArrival' } | { kind: 'silentlyDeadOnArrival' };
 
 class Connects extends Step {
   constructor(readonly mode: ConnectMode) {
@@ -370,6 +370,8 @@ class Connects extends Step {
     // makes the pool reconnect at connect speed without backoff (a known gap, see the issue's note).
     db.deadOnArrival = this.mode.kind === 'deadOnArrival';
     db.deadOnArrivalOnce = true;
+    // The next connection's socket dies without a word (the driver knows nothing): only validation finds it.
+    sys.silentDeadNext = this.mode.kind === 'silentlyDeadOnArrival';
   }
   toString = () => `connections from now: ${this.mode.kind}${this.mode.kind === 'slow' ? ` ${this.mode.ms} ms` : ''}`;
 }
@@ -442,6 +444,7 @@ export const commandArbs: fc.Arbitrary<Cmd>[] = [
       fc.integer({ min: 1, max: 400 }).map<ConnectMode>((ms) => ({ kind: 'slow', ms })),
       fc.constant<ConnectMode>({ kind: 'fail' }),
       fc.constant<ConnectMode>({ kind: 'deadOnArrival' }),
+      fc.constant<ConnectMode>({ kind: 'silentlyDeadOnArrival' }),
     )
     .map((mode) => new Connects(mode)),
   fc.integer({ min: 0, max: 500 }).map((ms) => new Close(ms)),

@@ -99,6 +99,19 @@ export class PoolSystem {
     // rollbackDelayMs and fails the moment the connection closes, as over a real socket (the fake's
     // own rollbackDelayMs would outlive the close, a timer no pool could clear).
     const adapter = this.pool.adapter as Adapter<FakeRaw>;
+    // A connection that arrives with its socket already dead without a word (a half-open TCP
+    // connection): the driver knows nothing, only a round trip finds it.
+    const connect = adapter.connect.bind(adapter);
+    adapter.connect = async (signal, credentials) => {
+      const raw = await connect(signal, credentials);
+      if (this.silentDeadNext) {
+        this.silentDeadNext = false;
+        raw.open = false;
+        db.open.delete(raw);
+        this.silentlyDead.add(raw);
+      }
+      return raw;
+    };
     const rollback = adapter.rollback.bind(adapter);
     adapter.rollback = async (raw) => {
       if (this.rollbackDelayMs > 0) await db.wait(raw, this.rollbackDelayMs);
@@ -108,6 +121,10 @@ export class PoolSystem {
 
   /** How long a background ROLLBACK takes in this run (drawn by the property). */
   rollbackDelayMs = 0;
+  /** The next new connection arrives silently dead. */
+  silentDeadNext = false;
+  private readonly silentlyDead = new Set<FakeRaw>();
+  private readonly lentOnce = new Set<FakeRaw>();
 
   now(): number {
     return Date.now();
@@ -167,7 +184,13 @@ export class PoolSystem {
   /** A connection was lent to the model (acquire or a transaction's fn): it must be alive and not lent to anyone else. */
   lent(lease: PooledConnection, pinned: boolean): Lease {
     const raw = lease.raw as FakeRaw;
-    if (!raw.open || raw.broken) this.violations.push(`connection ${raw.id} was lent although the database had already closed it`);
+    const firstLoan = !this.lentOnce.has(raw);
+    this.lentOnce.add(raw);
+    if (this.silentlyDead.has(raw)) {
+      // Only a round trip finds a silent death: testOnAcquire must make one before a new connection's
+      // first loan. Without it, or on a later loan inside the 500 ms skip window, lending it is by design.
+      if (this.options.testOnAcquire && firstLoan) this.violations.push(`connection ${raw.id}, silently dead on arrival, was lent on its first loan without validation (testOnAcquire)`);
+    } else if (!raw.open || raw.broken) this.violations.push(`connection ${raw.id} was lent although the database had already closed it`);
     const holder = this.leases.find((other) => !other.ended && other.raw === raw);
     if (holder) this.violations.push(`connection ${raw.id} was lent twice at once`);
     const entry: Lease = { lease, raw, ended: false, pinned };
