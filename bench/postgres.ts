@@ -21,17 +21,7 @@ export const LIFEGUARD_OFF = 'lifeguard (pipelining off)';
 
 export async function benchPostgres(plan: Plan): Promise<void> {
   if (!(await reachable(POSTGRES_URL, 5432))) return skipLine('PostgreSQL', `${POSTGRES_URL} is not reachable`);
-  const table = uniqueName('lg_bench_rows');
-  const admin = new Client({ connectionString: POSTGRES_URL, application_name: uniqueName('lg_bench_admin') });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE TABLE ${table} (id integer PRIMARY KEY, name text NOT NULL, score integer NOT NULL)`);
-    await admin.query(`INSERT INTO ${table} SELECT g, 'row ' || g, g % 97 FROM generate_series(1, ${INDEXED_ROWS}) AS g`);
-    await admin.query(`ANALYZE ${table}`);
-    const statements: Statement[] = [
-      { label: 'SELECT 1', sql: 'SELECT 1' },
-      { label: 'one indexed row', sql: `SELECT id, name, score FROM ${table} WHERE id = $1`, params: () => [randomRowId()] },
-    ];
+  await withIndexedTable('lg_bench_rows', async (statements) => {
     const factories = [noPoolCandidate, pgPoolCandidate, rawPipelinedCandidate, postgresJsCandidate];
     if (await hasAdapter(POSTGRES_URL)) factories.unshift(lifeguardCandidate(POSTGRES_URL), lifeguardCandidate(POSTGRES_URL, LIFEGUARD_OFF, { pipelineDepth: 0 }));
     else console.log('\n(lifeguard has no postgres adapter in this build: its rows are left out)');
@@ -51,10 +41,7 @@ export async function benchPostgres(plan: Plan): Promise<void> {
       ],
       plan,
     );
-  } finally {
-    await admin.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
-    await admin.end();
-  }
+  });
 }
 
 /**
@@ -67,17 +54,7 @@ export async function benchPostgres(plan: Plan): Promise<void> {
 export async function benchPostgresOneCaller(plan: Plan): Promise<void> {
   if (!(await reachable(POSTGRES_URL, 5432))) return skipLine('PostgreSQL', `${POSTGRES_URL} is not reachable`);
   if (!(await hasAdapter(POSTGRES_URL))) return skipLine('PostgreSQL, 1 caller', 'lifeguard has no postgres adapter in this build');
-  const table = uniqueName('lg_bench_rows1');
-  const admin = new Client({ connectionString: POSTGRES_URL, application_name: uniqueName('lg_bench_admin') });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE TABLE ${table} (id integer PRIMARY KEY, name text NOT NULL, score integer NOT NULL)`);
-    await admin.query(`INSERT INTO ${table} SELECT g, 'row ' || g, g % 97 FROM generate_series(1, ${INDEXED_ROWS}) AS g`);
-    await admin.query(`ANALYZE ${table}`);
-    const statements: Statement[] = [
-      { label: 'SELECT 1', sql: 'SELECT 1' },
-      { label: 'one indexed row', sql: `SELECT id, name, score FROM ${table} WHERE id = $1`, params: () => [randomRowId()] },
-    ];
+  await withIndexedTable('lg_bench_rows1', async (statements) => {
     const factories = [lifeguardCandidate(POSTGRES_URL), lifeguardCandidate(POSTGRES_URL, LIFEGUARD_OFF, { pipelineDepth: 0 }), pgPoolCandidate, rawPipelinedCandidate, postgresJsCandidate];
     const fine: Plan = plan.smoke ? plan : { ...plan, rounds: 40, roundMs: 150, warmupMs: 300 };
     console.log(`\nlifeguard: ${PRODUCTION_NOTE}; ${fine.rounds} alternated rounds of ${fine.roundMs} ms, all candidates open at once`);
@@ -96,6 +73,22 @@ export async function benchPostgresOneCaller(plan: Plan): Promise<void> {
         comparison,
       );
     }
+  });
+}
+
+/** SELECT 1 and an indexed single-row read, over a table of INDEXED_ROWS made for the run and dropped after it. */
+async function withIndexedTable(prefix: string, run: (statements: Statement[]) => Promise<void>): Promise<void> {
+  const table = uniqueName(prefix);
+  const admin = new Client({ connectionString: POSTGRES_URL, application_name: uniqueName('lg_bench_admin') });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE TABLE ${table} (id integer PRIMARY KEY, name text NOT NULL, score integer NOT NULL)`);
+    await admin.query(`INSERT INTO ${table} SELECT g, 'row ' || g, g % 97 FROM generate_series(1, ${INDEXED_ROWS}) AS g`);
+    await admin.query(`ANALYZE ${table}`);
+    await run([
+      { label: 'SELECT 1', sql: 'SELECT 1' },
+      { label: 'one indexed row', sql: `SELECT id, name, score FROM ${table} WHERE id = $1`, params: () => [randomRowId()] },
+    ]);
   } finally {
     await admin.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     await admin.end();
