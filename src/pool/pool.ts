@@ -266,6 +266,8 @@ export class Pool
   private sendAlone<R>(conn: Connection, sql: string, params: readonly unknown[] | undefined, opts: QueryOptions | undefined, trace: OperationTrace | undefined): Promise<QueryResult<R>> {
     trace?.acquired(conn);
     const started = performance.now();
+    // Run alone, so close() may cancel it on the server (runOperation counts its statements the same way).
+    conn.statementsRunning++;
     let running: Promise<QueryResult<R>>;
     try {
       running = this.adapter.query<R>(conn.raw, sql, params, opts?.rowMode === undefined ? undefined : { rowMode: opts.rowMode });
@@ -275,6 +277,7 @@ export class Pool
     }
     return running.then(
       (result) => {
+        conn.statementsRunning--;
         const durationMs = performance.now() - started;
         this.statementFinished(conn, sql, durationMs);
         this.pipeline?.learn(sql, durationMs);
@@ -284,6 +287,7 @@ export class Pool
         return result;
       },
       (err: unknown) => {
+        conn.statementsRunning--;
         const error = this.statementFailed(conn, err);
         this.statementFinished(conn, sql, performance.now() - started);
         trace?.failed(error);

@@ -122,6 +122,18 @@ describePostgres('query timeout cancels the statement on PostgreSQL', () => {
     expect(await running(marker)).toBe(0);
     expect(await sleeping).toBeInstanceOf(Error);
   });
+
+  it('close() cancels a pool.query it gives up on too (the hot path, not a lease)', async () => {
+    const p = pool(POSTGRES_URL);
+    const marker = uniqueName('cancelmark');
+    const sleeping = p.query(`SELECT pg_sleep(30) /* ${marker} */`).catch((err: unknown) => err);
+    expect(await eventually(async () => (await running(marker)) === 1, 2000)).toBe(true);
+    const started = Date.now();
+    await p.close({ timeoutMs: 300 });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(await running(marker)).toBe(0);
+    expect(await sleeping).toBeInstanceOf(Error);
+  });
 });
 
 describeMysql('query timeout cancels the statement on MariaDB', () => {
