@@ -777,7 +777,7 @@ export class Pool
 
   /** A statement bounded by the caller's timeoutMs, else by statementTimeoutMs plus its grace (see statement-deadline.ts). */
   private boundedByStatementTimeout<T>(conn: Connection, running: Promise<T>, limitMs = this.statementDeadlineMs): Promise<T> {
-    return limitMs > 0 && !this.adapter.synchronous ? withQueryDeadline(conn, running, limitMs, this.canceller.available ? this.canceller.cancel : undefined) : running;
+    return limitMs > 0 && !this.adapter.synchronous ? withQueryDeadline(conn, running, limitMs, this.canceller.cancel) : running;
   }
 
   /**

@@ -15,11 +15,6 @@ export class StatementCanceller {
 
   constructor(private readonly adapter: Adapter<unknown>) {}
 
-  /** Whether the adapter can cancel at all (pipelined and synchronous drivers aside, servers can). */
-  get available(): boolean {
-    return this.adapter.cancel !== undefined;
-  }
-
   /** Sends the cancel for the statement running on conn, without waiting for it; never throws. */
   readonly cancel = (conn: Connection): void => {
     const cancel = this.adapter.cancel;

@@ -53,7 +53,7 @@ async function withRetries<T>(host: TransactionHost, fn: (tx: PooledConnection) 
     } catch (err) {
       if (attempt >= retries || !mayRetry(host, err)) throw err;
       trace?.retrying(attempt + 1, err);
-      await sleep(Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random()));
+      await retryBackoff(attempt);
     }
   }
 }
@@ -190,6 +190,7 @@ async function rollbackOrBreak(host: TransactionHost, conn: Connection, trace: T
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** The wait before retry `attempt + 1` of a transaction: 20 ms doubling, capped at 1 s, jittered ±50 %. */
+export function retryBackoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random())));
 }

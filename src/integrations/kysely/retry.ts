@@ -1,5 +1,6 @@
 import type { Kysely, Transaction, TransactionBuilder } from 'kysely';
 import type { Pool } from '../../pool/pool';
+import { retryBackoff } from '../../pool/transaction';
 import { ConfigError, QueryTimeoutError, TransactionOutcomeUnknownError } from '../../shared/errors';
 
 /**
@@ -44,8 +45,7 @@ export async function retryTransaction<DB, T>(db: Kysely<DB> | TransactionBuilde
       return await builder.execute(fn);
     } catch (err) {
       if (attempt >= retries || typeof err !== 'object' || err === null || !retryable.has(err)) throw err;
-      // pool.transaction's backoff: 20 ms doubling, capped at 1 s, jittered ±50 %.
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random())));
+      await retryBackoff(attempt);
     }
   }
 }
