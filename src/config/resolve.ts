@@ -224,12 +224,16 @@ function singleParam(params: URLSearchParams, name: string, secret = false): str
   return values[0];
 }
 
+/** Set by the user (a variable, a URL parameter or an option), not brought by a default, profile or workload. */
+function chosenByUser(layers: Layers, key: string): boolean {
+  return ['env', 'url', 'option'].includes(layers.sources[key]);
+}
+
 /** An in-memory database exists once per connection: a pool of several would be several databases. */
 function applyInMemoryRule(layers: Layers, set: (k: string, v: unknown, s: ConfigSource, o: string) => void): void {
-  const chosenByUser = (key: string) => ['env', 'url', 'option'].includes(layers.sources[key]);
   for (const key of ['max', 'min']) {
     const value = layers.values[key] as number;
-    if (value > 1 && chosenByUser(key)) {
+    if (value > 1 && chosenByUser(layers, key)) {
       throw new ConfigError(layers.origins[key], `${layers.origins[key]}=${value} is not possible with an in-memory database: each connection would get its own empty database; use ${key} 1 or a file.`);
     }
   }
@@ -244,9 +248,8 @@ function applyInMemoryRule(layers: Layers, set: (k: string, v: unknown, s: Confi
  * decision. Only a min the user chose too can conflict with it (checkCombinations).
  */
 function applyMaxBelowProfileMin(layers: Layers, set: (k: string, v: unknown, s: ConfigSource, o: string) => void): void {
-  const chosenByUser = (key: string) => ['env', 'url', 'option'].includes(layers.sources[key]);
   const max = layers.values.max as number;
-  if ((layers.values.min as number) > max && chosenByUser('max') && !chosenByUser('min')) {
+  if ((layers.values.min as number) > max && chosenByUser(layers, 'max') && !chosenByUser(layers, 'min')) {
     set('min', max, layers.sources.min, `${layers.origins.min}, lowered to max ${max} (from ${layers.origins.max})`);
   }
 }
