@@ -1,5 +1,5 @@
-import { setMaxListeners } from 'node:events';
 import type { Adapter, ConnectCredentials } from '../../adapters/contract';
+import { onAbort } from '../shared/abort-listeners';
 import { startDeadline, stopDeadline } from '../shared/deadline';
 import { ConnectionError } from '../shared/errors';
 import { messageOf } from '../shared/message-of';
@@ -31,11 +31,7 @@ export class Connector<Raw> {
   constructor(
     private readonly adapter: Adapter<Raw>,
     private readonly options: ConnectorOptions,
-  ) {
-    // Every connect under way listens on this one signal: a pool of max 20 opening at once is 20
-    // listeners, not a leak, and Node's MaxListenersExceededWarning at 11 would say otherwise.
-    setMaxListeners(0, this.closing.signal);
-  }
+  ) {}
 
   get lastError(): unknown {
     return this.gate.lastError;
@@ -63,14 +59,14 @@ export class Connector<Raw> {
     const { connectTimeoutMs, maskedUrl } = this.options;
     if (this.closing.signal.aborted) return Promise.reject(this.closing.signal.reason);
     const attempt = new AbortController();
-    const onClose = () => attempt.abort(this.closing.signal.reason);
-    this.closing.signal.addEventListener('abort', onClose, { once: true });
+    // One listener on the pool's closing signal however many connects are under way (abort-listeners.ts).
+    const stopListening = onAbort(this.closing.signal, () => attempt.abort(this.closing.signal.reason));
     const deadline = startDeadline(connectTimeoutMs, () =>
       attempt.abort(new ConnectionError(`Connecting to ${maskedUrl} timed out after ${connectTimeoutMs} ms.`)),
     );
     const cleanup = () => {
       stopDeadline(deadline);
-      this.closing.signal.removeEventListener('abort', onClose);
+      stopListening();
     };
 
     return new Promise<Raw>((resolve, reject) => {
