@@ -279,9 +279,11 @@ export class Pool
       (result) => {
         conn.statementsRunning--;
         const durationMs = performance.now() - started;
-        this.statementFinished(conn, sql, durationMs);
+        // One clock reading for the query's sample and the release.
+        const now = Date.now();
+        this.statementFinished(conn, sql, durationMs, now);
         this.pipeline?.learn(sql, durationMs);
-        this.releaseConnection(conn);
+        this.releaseConnection(conn, undefined, now);
         this.settledInFlight();
         trace?.end();
         return result;
@@ -289,9 +291,10 @@ export class Pool
       (err: unknown) => {
         conn.statementsRunning--;
         const error = this.statementFailed(conn, err);
-        this.statementFinished(conn, sql, performance.now() - started);
+        const now = Date.now();
+        this.statementFinished(conn, sql, performance.now() - started, now);
         trace?.failed(error);
-        this.releaseConnection(conn, error);
+        this.releaseConnection(conn, error, now);
         this.settledInFlight();
         trace?.end();
         throw error;
@@ -568,7 +571,7 @@ export class Pool
     const full = this.queueFull((this.pipeline?.waiting ?? 0) + (this.lane?.waiting ?? 0), probe);
     if (full !== undefined) return Promise.reject(full);
     const startedAt = Date.now();
-    const idle = signal?.aborted ? undefined : this.engine.takeIdle();
+    const idle = signal?.aborted ? undefined : this.engine.takeIdle(startedAt);
     if (idle !== undefined) return this.admit(idle, startedAt, timeoutMs, signal, startedAt);
     const granted = this.engine.take(timeoutMs, signal);
     // A caller now waits: at max, or with connections failing, that is saturation, reported now.
@@ -660,9 +663,8 @@ export class Pool
   }
 
   /** @internal */
-  releaseConnection(conn: Connection, err?: unknown): void {
+  releaseConnection(conn: Connection, err?: unknown, now = Date.now()): void {
     if (!this.borrowed.delete(conn)) return;
-    const now = Date.now();
     const useMs = now - conn.borrowedAt;
     this.recorder.use.record(useMs, now);
     this.trackers.current?.recordUse(useMs);
@@ -681,7 +683,7 @@ export class Pool
     if (reason !== undefined) this.retire(conn, reason, hold);
     else if (this.adapter.inTransaction?.(conn.raw)) this.rollbackThenReturn(conn, hold);
     else {
-      this.engine.give(conn);
+      this.engine.give(conn, now);
       hold?.leave();
     }
     this.engine.forgetServedDeadlines();
@@ -769,8 +771,8 @@ export class Pool
   }
 
   /** Every statement's duration: the recorder, the metrics trackers and the slow-query alarm. */
-  private statementFinished(conn: Connection, sql: string, durationMs: number): void {
-    this.recorder.query.record(durationMs);
+  private statementFinished(conn: Connection, sql: string, durationMs: number, now = Date.now()): void {
+    this.recorder.query.record(durationMs, now);
     this.trackers.current?.recordOperation(durationMs);
     this.alarms.queryFinished(conn, sql, durationMs);
   }

@@ -28,9 +28,13 @@ import type { Connection, DestroyReason } from '../connection';
 import { WaiterQueue, type QueuedRequest } from './waiter-queue';
 import { DeadlineTracker } from './waiter-deadlines';
 
+/** generic-pool's PooledResource: the engine stamps its times itself, from the caller's clock reading (see stampLent). */
 interface PooledResource<T> {
   obj: T;
-  allocate(): void;
+  state: string;
+  lastBorrowTime: number | null;
+  lastReturnTime: number | null;
+  lastIdleTime: number | null;
 }
 
 /** What generic-pool enqueues: a ResourceRequest, a Deferred that acquire() returns the promise of. */
@@ -54,6 +58,7 @@ interface GenericPoolInternals<T> {
   _availableObjects: {
     length: number;
     shift(): PooledResource<T> | undefined;
+    unshift(resource: PooledResource<T>): void;
     _list: { tail: IdleNode<T> | null; remove(node: IdleNode<T>): void };
   };
   _resourceLoans: Map<T, Loan<T>>;
@@ -175,10 +180,10 @@ export class Engine<Raw> {
    * recorded exactly as generic-pool records it, so release(), destroy(), `borrowed` and the
    * evictor see a connection taken here like any other.
    */
-  takeIdle(): Connection<Raw> | undefined {
+  takeIdle(now = Date.now()): Connection<Raw> | undefined {
     const available = this.internals._availableObjects;
     if (available.length === 0 || this.queue.length > 0 || this.internals._draining) return undefined;
-    return this.lendResource(available.shift() as PooledResource<Connection<Raw>>);
+    return this.lendResource(available.shift() as PooledResource<Connection<Raw>>, now);
   }
 
   /**
@@ -195,15 +200,15 @@ export class Engine<Raw> {
     for (let node = list.tail; node !== null; node = node.prev) {
       if (!pick(node.data.obj)) continue;
       list.remove(node);
-      return this.lendResource(node.data);
+      return this.lendResource(node.data, Date.now());
     }
     return undefined;
   }
 
   /** Records the loan exactly as generic-pool does, so release(), destroy() and `borrowed` see it. */
-  private lendResource(resource: PooledResource<Connection<Raw>>): Connection<Raw> {
+  private lendResource(resource: PooledResource<Connection<Raw>>, now: number): Connection<Raw> {
     this.internals._resourceLoans.set(resource.obj, { pooledResource: resource, resolve: loanSettled });
-    resource.allocate();
+    stampLent(resource, now);
     return resource.obj;
   }
 
@@ -246,19 +251,31 @@ export class Engine<Raw> {
    * Returns a borrowed connection. With callers waiting it goes straight to the first of them:
    * what generic-pool's release() then _dispense() do (settle the loan, record a new one,
    * allocate, resolve the request) without parking it in the idle list, a new ResourceLoan and
-   * its promise. Otherwise, and for anything unusual, generic-pool's own release().
+   * its promise. With nobody waiting, what release() does (settle the loan, deallocate, park it
+   * first in the idle list, dispense) without its resolved promise and its own clock readings.
+   * `now` is the caller's Date.now() (the pool reads the clock once per release).
    */
-  give(conn: Connection<Raw>): void {
+  give(conn: Connection<Raw>, now = Date.now()): void {
     const loans = this.internals._resourceLoans;
     const loan = loans.get(conn);
-    const next = loan === undefined ? undefined : this.nextWaiter();
-    if (loan === undefined || next === undefined) {
+    if (loan === undefined) {
+      // Not on loan: generic-pool's own release() rejects it, as before.
       void this.gp.release(conn);
+      return;
+    }
+    const next = this.nextWaiter();
+    if (next === undefined) {
+      loans.delete(conn);
+      loan.resolve();
+      stampReturned(loan.pooledResource, now);
+      // LIFO (fifo: false): generic-pool's _addPooledResourceToAvailableObjects unshifts.
+      this.internals._availableObjects.unshift(loan.pooledResource);
+      this.internals._dispense();
       return;
     }
     loan.resolve();
     loans.set(conn, { pooledResource: loan.pooledResource, resolve: loanSettled });
-    loan.pooledResource.allocate();
+    stampLent(loan.pooledResource, now);
     next.resolve(conn);
     // As generic-pool's release would: open connections for the callers still waiting, if allowed.
     if (this.queue.length > 0) this.internals._dispense();
@@ -324,6 +341,22 @@ export class Engine<Raw> {
     await settled(this.internals._factoryCreateOperations);
     await this.destroyIdle('drain');
   }
+}
+
+/**
+ * What PooledResource.allocate() does, with the time given: generic-pool reads Date.now() in each of
+ * allocate, deallocate and idle, three clock reads per loan that the pool has already made once.
+ */
+function stampLent(resource: PooledResource<unknown>, now: number): void {
+  resource.lastBorrowTime = now;
+  resource.state = 'ALLOCATED';
+}
+
+/** What PooledResource.deallocate() then idle() do on release, with the time given. */
+function stampReturned(resource: PooledResource<unknown>, now: number): void {
+  resource.lastReturnTime = now;
+  resource.lastIdleTime = now;
+  resource.state = 'IDLE';
 }
 
 /** generic-pool resolves a loan's promise on release; nothing here waits on it. */
