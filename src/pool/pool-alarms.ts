@@ -44,9 +44,12 @@ export class PoolAlarms {
    * attempt and by housekeeping: reports a change of utilization level, with hysteresis.
    */
   usageChanged(active: number, pending: number, now: number): void {
-    const { max, utilizationWarning } = this.config;
+    const { max, utilizationWarning, utilizationCritical } = this.config;
     // The common case, on every acquire and release: a quiet pool staying quiet.
     if (this.utilization.level === 'normal' && pending === 0 && active < max * utilizationWarning) return;
+    // The other common case, under load: a saturated pool staying saturated. Its utilization is at
+    // least active / max whoever waits, so the level stays critical without counting the unserved.
+    if (this.utilization.level === 'critical' && active / max >= utilizationCritical) return;
     const unserved = pending > 0 ? this.pool.unservedCallers : 0;
     const utilization = utilizationOf(active, max, unserved);
     const level = this.utilization.update(utilization, now);
