@@ -41,6 +41,13 @@ export interface QueryField {
 export interface AdapterQueryOptions {
   /** 'array': each row is an array of values in column order, so same-named columns are all kept. */
   rowMode?: 'array';
+  /**
+   * Set by pool.query (never on a lease) for a parameterized statement: it runs in autocommit and
+   * its text will likely come again, so the adapter may keep it prepared on the connection
+   * (PostgreSQL's named statements). An adapter that does must run it unprepared, once, when the
+   * server says it lost or outgrew the prepared form before running it.
+   */
+  prepare?: boolean;
 }
 
 export interface TransactionOptions {
@@ -94,6 +101,11 @@ export interface Adapter<Raw = unknown> {
    * does not. Resolves once the request was delivered or given up on; never rejects.
    */
   cancel?(raw: Raw): Promise<void>;
+  /**
+   * Where the adapter keeps statements prepared (AdapterQueryOptions.prepare): the pool's listener
+   * for the moment it stops doing so for good (the server keeps losing them), with why, to log it.
+   */
+  onPreparingStopped?(listener: (reason: string) => void): void;
   /** Close one connection; must not throw for a connection that is already dead. */
   close(raw: Raw): Promise<void>;
   /** True: this error means the connection must be destroyed, never handed out again. */

@@ -1,7 +1,8 @@
-import type { Client, ClientConfig, QueryResult as PgResult } from 'pg';
+import type { Client, ClientConfig, QueryConfig, QueryResult as PgResult } from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 import type { Adapter, AdapterFactory, AdapterQueryOptions, ConnectCredentials, QueryResult, ServerInfo } from './contract';
 import { loadDriver } from './load-driver';
+import { PreparedStatements } from './postgres-prepared';
 import { sendCancelRequest, type PgWireConnectionClass } from './postgres-cancel';
 import { isBrokenPostgresError, isRetryablePostgresError, postgresErrorCode, serverRefusedTls, serverRequiresTls } from './postgres-errors';
 import { parseServerUrl } from './server-url';
@@ -37,6 +38,7 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
   // pg.Pool's `Client` option (lifeguard/pg passes it here): a pg.Client subclass, or pg.native.Client.
   const Client = (config.adapterOptions.Client ?? driver.Client) as PgModule['Client'];
   const states = new WeakMap<Client, ClientState>();
+  const prepared = new PreparedStatements();
 
   // The password is resolved by the pool for each connection (credentials), not through pg's own
   // function-valued password: pg calls that only when the server asks (never under trust auth),
@@ -99,11 +101,20 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
       return new Promise<QueryResult<R>>((resolve, reject) => {
         const settle = (err: Error | null, result: PgResult | PgResult[]) => (err ? reject(err) : resolve(normalise<R>(result)));
         const values = params && params.length > 0 ? (params as unknown[]) : undefined;
-        if (opts?.rowMode === 'array') client.query({ text: sql, values, rowMode: 'array' }, settle as (err: Error, result: PgResult) => void);
+        const rowMode = opts?.rowMode;
+        const name = values !== undefined && opts?.prepare === true ? prepared.nameFor(client, sql) : undefined;
+        if (name !== undefined) {
+          client.query({ name, text: sql, values, rowMode } as QueryConfig, (err: Error | null, result: PgResult) => {
+            if (err === null || !prepared.recover(client, name, sql, err)) settle(err, result);
+            else client.query({ text: sql, values, rowMode } as QueryConfig, settle as (err: Error, result: PgResult) => void);
+          });
+        } else if (rowMode === 'array') client.query({ text: sql, values, rowMode }, settle as (err: Error, result: PgResult) => void);
         else if (values) client.query(sql, values, settle as (err: Error, result: PgResult) => void);
         else client.query(sql, settle as (err: Error, result: PgResult) => void);
       });
     },
+
+    onPreparingStopped: (listener) => prepared.onStopped(listener),
 
     async begin(client, opts) {
       await client.query(postgresBeginSql(opts));

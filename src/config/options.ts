@@ -185,6 +185,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     doc: 'PostgreSQL pipelining: a statement whose recent server time is above this runs alone, and none is queued behind more than this much work, so a slow statement never holds up others (first sight of a text: it runs alone).',
   },
   {
+    key: 'preparedStatements',
+    env: [{ name: 'DB_PREPARED_STATEMENTS', kind: 'bool' }],
+    urlParams: [{ name: 'preparedStatements', kind: 'bool' }],
+    kind: 'bool',
+    doc:
+      'PostgreSQL: a parameterized pool.query text run again is kept prepared on each connection (a named statement: the server skips parsing and planning it), up to 256 texts; leases never are. A statement the server lost (PgBouncer in transaction mode, DISCARD ALL, a changed result type) runs again unprepared, and after 3 such losses the pool stops preparing (off: never).',
+  },
+  {
     key: 'applicationName',
     env: [{ name: 'DB_APPLICATION_NAME', kind: 'string' }],
     urlParams: [{ name: 'application_name', kind: 'string' }],

@@ -35,6 +35,7 @@ export interface PoolSettings {
   keepaliveMs: number;
   statementTimeoutMs: number;
   pipelineDepth: number;
+  preparedStatements: boolean;
   pipelineMaxStatementMs: number;
   applicationName: string;
   readReplicaUrls: string[];

@@ -76,7 +76,7 @@ export class PooledConnection {
   }
 
   /** `rowMode: 'array'` gives each row as an array of values in column order (same-named columns all kept). */
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: { timeoutMs?: number } & AdapterQueryOptions): Promise<QueryResult<R>> {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: { timeoutMs?: number } & Omit<AdapterQueryOptions, 'prepare'>): Promise<QueryResult<R>> {
     const endedBy = this.endedBy;
     if (endedBy !== undefined) return Promise.reject(new ConnectionReleasedError(this.conn.id, 'query()', endedBy));
     const invalid = opts?.timeoutMs === undefined ? undefined : invalidTimeout(opts.timeoutMs);

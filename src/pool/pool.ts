@@ -11,6 +11,7 @@ import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
 import type { Adapter, AdapterQueryOptions, QueryResult, TransactionOptions } from '../../adapters/contract';
 import { adapterFactoryFor } from '../../adapters/scheme-registry';
+import { autocommitOptions } from './pipeline/autocommit-options';
 import { resolveConfig } from '../config';
 import { configSecrets } from '../config/config-secrets';
 import type { Logger, PoolOptions, ResolvedConfig } from '../config/types';
@@ -49,7 +50,7 @@ import { connectionLossError } from './connection-loss';
 /** HikariCP's rule: a connection used this recently is alive; skip the validation round-trip. */
 export const VALIDATION_SKIP_WINDOW_MS = 500;
 
-export interface QueryOptions extends AcquireOptions, AdapterQueryOptions {
+export interface QueryOptions extends AcquireOptions, Omit<AdapterQueryOptions, 'prepare'> {
   /** Route to a healthy read replica (the primary when there is none); see reader(). */
   readOnly?: boolean;
 }
@@ -105,6 +106,7 @@ export class Pool
     this.statementDeadlineMs = clientStatementTimeoutMs(this.config.statementTimeoutMs);
     this.adapter = adapterFactoryFor(this.config.scheme)(this.config);
     this.canceller = new StatementCanceller(this.adapter);
+    this.adapter.onPreparingStopped?.((reason) => this.logger.warn({ pool: this.name, reason }, 'lifeguard: stopped preparing statements'));
     this.tracer = tracerFor(this);
     this.lane = this.adapter.writerLaneKey ? new PoolLane(writerLaneFor(this.adapter.writerLaneKey), this.laneHost()) : undefined;
     this.connector = new Connector(this.adapter, {
@@ -270,7 +272,7 @@ export class Pool
     conn.statementsRunning++;
     let running: Promise<QueryResult<R>>;
     try {
-      running = this.adapter.query<R>(conn.raw, sql, params, opts?.rowMode === undefined ? undefined : { rowMode: opts.rowMode });
+      running = this.adapter.query<R>(conn.raw, sql, params, autocommitOptions(this.config.preparedStatements, params, opts?.rowMode));
       running = this.boundedByStatementTimeout(conn, running, opts?.timeoutMs);
     } catch (err) {
       running = Promise.reject(err);
@@ -360,6 +362,7 @@ export class Pool
         acquireTimeoutMs: this.config.acquireTimeoutMs,
         deadlineMs: this.statementDeadlineMs,
         leakDetectionMs: this.config.leakDetectionMs,
+        preparedStatements: this.config.preparedStatements,
       },
     );
   }

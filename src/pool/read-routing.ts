@@ -15,7 +15,7 @@ import { runOnLease, type AcquireOptions, type LeaseOwner, type PooledConnection
 import type { PoolStats, ReadRoutingStats } from './recorder';
 
 /** A read's options: how long to wait for a connection, and how its rows come back. */
-export type ReadQueryOptions = AcquireOptions & AdapterQueryOptions;
+export type ReadQueryOptions = AcquireOptions & Omit<AdapterQueryOptions, 'prepare'>;
 
 /** The read side of a pool (`pool.reader()`): reads on the least-busy healthy replica, or on the primary. */
 export interface Reader {

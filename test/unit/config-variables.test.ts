@@ -49,6 +49,7 @@ const ENV_CASES: Array<[string, string, string, unknown]> = [
   ['DATABASE_POOL_EVICT_RUN_INTERVAL', '1234', 'evictionIntervalMs', 1234],
   ['DB_STATEMENT_TIMEOUT_MS', '1234', 'statementTimeoutMs', 1234],
   ['DB_PIPELINE_DEPTH', '0', 'pipelineDepth', 0],
+  ['DB_PREPARED_STATEMENTS', 'false', 'preparedStatements', false],
   ['DB_PIPELINE_MAX_STATEMENT_MS', '2s', 'pipelineMaxStatementMs', 2000],
   ['DB_APPLICATION_NAME', 'billing-api', 'applicationName', 'billing-api'],
   ['DB_READ_REPLICA_URLS', 'postgres://r1/orders, postgres://r2/orders', 'readReplicaUrls', ['postgres://r1/orders', 'postgres://r2/orders']],
@@ -78,6 +79,7 @@ const URL_CASES: Array<[string, string, string, unknown]> = [
   ['statementTimeoutMs', '1234', 'statementTimeoutMs', 1234],
   ['keepaliveMs', '1234', 'keepaliveMs', 1234],
   ['pipelineDepth', '8', 'pipelineDepth', 8],
+  ['preparedStatements', 'off', 'preparedStatements', false],
   ['pipelineMaxStatementMs', '20', 'pipelineMaxStatementMs', 20],
   ['application_name', 'billing-api', 'applicationName', 'billing-api'],
 ];

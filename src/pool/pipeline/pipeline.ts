@@ -17,6 +17,7 @@
  * last statement is answered, and stops taking new ones while a lease is waiting for a connection,
  * so leases are never starved.
  */
+import { autocommitOptions } from './autocommit-options';
 import type { Adapter, PipelineSupport, QueryResult } from '../../../adapters/contract';
 import { ConnectionLostError } from '../../shared/errors';
 import { isReadOnlySql } from '../writer-lane';
@@ -59,6 +60,8 @@ export interface PipelineSettings {
   /** No answer on a connection with statements in flight for this long: it is destroyed (0: never). */
   deadlineMs: number;
   leakDetectionMs: number;
+  /** Parameterized statements may be kept prepared on their connection (AdapterQueryOptions.prepare). */
+  preparedStatements: boolean;
 }
 
 /** One statement in flight, shaped as leak detection reads a loan. */
@@ -311,7 +314,7 @@ export class Pipeline {
     let running: Promise<QueryResult<R>>;
     try {
       if (coalesce) this.support.coalesceWrites?.(s.conn.raw);
-      running = this.host.adapter.query<R>(s.conn.raw, sql, params);
+      running = this.host.adapter.query<R>(s.conn.raw, sql, params, autocommitOptions(this.settings.preparedStatements, params, undefined));
     } catch (err) {
       running = Promise.reject(err);
     }
