@@ -1,6 +1,7 @@
 import type { InStatement, Transaction, TransactionMode } from '@libsql/client';
 import type { LibsqlConnection } from './libsql-connection';
 import type { TransactionControl } from './transaction-control';
+import { onDriver, withStack } from './libsql-quiet';
 
 /**
  * Transactions on one libsql connection, whether they come from the pool's transaction() or as
@@ -31,7 +32,9 @@ export async function commitOn(conn: LibsqlConnection): Promise<void> {
   forget(conn);
   if (!tx) throw new Error('commit without an open transaction');
   try {
-    await tx.commit();
+    await onDriver(conn, () => tx.commit());
+  } catch (err) {
+    throw withStack(err);
   } finally {
     tx.close();
   }
@@ -42,7 +45,9 @@ export async function rollbackOn(conn: LibsqlConnection): Promise<void> {
   forget(conn);
   if (!tx) return;
   try {
-    await tx.rollback();
+    await onDriver(conn, () => tx.rollback());
+  } catch (err) {
+    throw withStack(err);
   } finally {
     tx.close();
   }

@@ -4,6 +4,7 @@ import type { Adapter, AdapterFactory, AdapterQueryOptions, QueryResult, Transac
 import type { LibsqlConnection } from './libsql-connection';
 import { beginOn, commitOn, rollbackOn, runTransactionSql, settleEndedTransaction } from './libsql-transactions';
 import { loadDriver } from './load-driver';
+import { onDriver, withStack } from './libsql-quiet';
 import { ConfigError } from '../src/shared/errors';
 import { transactionControl } from './transaction-control';
 
@@ -120,7 +121,7 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
         client.close();
         throw err;
       }
-      return { client, tx: undefined };
+      return { client, tx: undefined, embedded: target.embedded };
     },
 
     async validate(conn) {
@@ -132,8 +133,13 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
       const statement: InStatement = hasParams(params) ? { sql, args: params as InValue[] | Record<string, InValue> } : sql;
       const control = transactionControl(sql);
       if (control !== undefined && (await runTransactionSql(conn, control, statement))) return { rows: [], rowCount: 0, columns: [] };
+      const tx = conn.tx;
       try {
-        return normalise<R>(await (conn.tx ?? conn.client).execute(statement), opts?.rowMode === 'array');
+        // Only a Transaction's execute() runs inside the call; the client's own awaits its pool first.
+        const result = tx === undefined ? conn.client.execute(statement) : onDriver(conn, () => tx.execute(statement));
+        return normalise<R>(await result, opts?.rowMode === 'array');
+      } catch (err) {
+        throw withStack(err);
       } finally {
         settleEndedTransaction(conn);
       }
