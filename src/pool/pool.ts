@@ -576,7 +576,7 @@ export class Pool
     const startedAt = Date.now();
     const idle = signal?.aborted ? undefined : this.engine.takeIdle(startedAt);
     if (idle !== undefined) return this.admit(idle, startedAt, timeoutMs, signal, startedAt);
-    const granted = this.engine.take(timeoutMs, signal);
+    const granted = this.engine.take(timeoutMs, signal, startedAt);
     // A caller now waits: at max, or with connections failing, that is saturation, reported now.
     this.trackUtilization(startedAt);
     return new Waiting(granted, startedAt);

@@ -37,7 +37,7 @@ interface PooledResource<T> {
   lastIdleTime: number | null;
 }
 
-/** What generic-pool enqueues: a ResourceRequest, a Deferred that acquire() returns the promise of. */
+/** What the queue holds: WaitRequests (Engine.take; generic-pool's own acquire() is never called), which generic-pool dispatches to. */
 type GenericPoolRequest = QueuedRequest & { resolve(value: unknown): void };
 
 /** The part of generic-pool's ResourceLoan that release() and destroy() use. */
@@ -65,6 +65,7 @@ interface GenericPoolInternals<T> {
   _factoryCreateOperations: Set<Promise<unknown>>;
   _factoryDestroyOperations: Set<Promise<unknown>>;
   _draining: boolean;
+  _started: boolean;
   _config: { max: number };
   _evict(): void;
   _ensureMinimum(): void;
@@ -225,20 +226,29 @@ export class Engine<Raw> {
   /**
    * Takes a connection, waiting up to timeoutMs (0: no limit). When one is idle it is handed over
    * without a timer or a signal listener; a waiter shares the pool's single deadline timer. A
-   * waiter that gives up is taken out of the queue and its generic-pool request rejected, so
-   * nothing is ever dispatched to it.
+   * waiter that gives up is taken out of the queue and its request rejected, so nothing is ever
+   * dispatched to it. `now` is the caller's Date.now(), its wait's start.
+   *
+   * What generic-pool's acquire() does (start, refuse while draining, enqueue, dispense), with a
+   * request of lifeguard's in its queue instead of a ResourceRequest, which reads the clock for a
+   * timeout lifeguard never gives it and clears that absent timer on every settle; generic-pool
+   * dispatches to it as to its own (state, resolve). acquire()'s maxWaitingClients check is not
+   * repeated: that option is never set (maxWaiting is the pool's).
    */
-  take(timeoutMs: number, signal?: AbortSignal): Promise<Connection<Raw>> {
+  take(timeoutMs: number, signal?: AbortSignal, now = Date.now()): Promise<Connection<Raw>> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const granted = this.gp.acquire();
-    const request = this.queue.lastEnqueued as QueuedRequest;
-    if (request.state !== 'PENDING') return granted;
-    if (timeoutMs > 0 && Number.isFinite(timeoutMs)) this.deadlines.add(request, timeoutMs, Date.now());
+    if (!this.internals._started) this.gp.start();
+    if (this.internals._draining) return Promise.reject(new Error('pool is draining and cannot accept work'));
+    const request = new WaitRequest<Connection<Raw>>();
+    this.queue.enqueue(request);
+    this.internals._dispense();
+    if (request.state !== 'PENDING') return request.promise;
+    if (timeoutMs > 0 && Number.isFinite(timeoutMs)) this.deadlines.add(request, timeoutMs, now);
     if (signal) {
       const forget = onAbort(signal, () => this.giveUp(request, signal.reason));
-      granted.then(forget, forget);
+      request.promise.then(forget, forget);
     }
-    return granted;
+    return request.promise;
   }
 
   private giveUp(request: QueuedRequest, reason: unknown): void {
@@ -357,6 +367,36 @@ function stampReturned(resource: PooledResource<unknown>, now: number): void {
   resource.lastReturnTime = now;
   resource.lastIdleTime = now;
   resource.state = 'IDLE';
+}
+
+/**
+ * A caller waiting in the queue: generic-pool's Deferred (its state strings, which its dispatch and
+ * the deadline tracker read; resolve and reject settle it once), without ResourceRequest's timeout.
+ */
+class WaitRequest<T> implements GenericPoolRequest {
+  state = 'PENDING';
+  readonly promise: Promise<T>;
+  private settle!: (value: T) => void;
+  private fail!: (reason: unknown) => void;
+
+  constructor() {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.settle = resolve;
+      this.fail = reject;
+    });
+  }
+
+  resolve(value: unknown): void {
+    if (this.state !== 'PENDING') return;
+    this.state = 'FULFILLED';
+    this.settle(value as T);
+  }
+
+  reject(reason: unknown): void {
+    if (this.state !== 'PENDING') return;
+    this.state = 'REJECTED';
+    this.fail(reason);
+  }
 }
 
 /** generic-pool resolves a loan's promise on release; nothing here waits on it. */

@@ -15,8 +15,6 @@ export interface QueuedRequest {
 export class WaiterQueue<T extends QueuedRequest = QueuedRequest> {
   private items: T[] = [];
   private start = 0;
-  /** The request generic-pool enqueued last: acquire() enqueues synchronously, so the engine reads it right after. */
-  lastEnqueued: T | undefined;
 
   // generic-pool passes its priorityRange; lifeguard uses one priority.
   constructor(_priorityRange?: number) {}
@@ -27,7 +25,6 @@ export class WaiterQueue<T extends QueuedRequest = QueuedRequest> {
 
   enqueue(request: T): void {
     this.items.push(request);
-    this.lastEnqueued = request;
   }
 
   dequeue(): T | undefined {
