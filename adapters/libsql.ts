@@ -145,8 +145,8 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
       }
     },
 
-    async begin(conn, opts: TransactionOptions) {
-      await beginOn(conn, opts.readOnly ? 'read' : 'write');
+    begin(conn, opts: TransactionOptions) {
+      return beginOn(conn, opts.readOnly ? 'read' : 'write').then(ignore);
     },
     commit: commitOn,
     rollback: rollbackOn,
@@ -184,6 +184,8 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
   };
   return adapter as Adapter<unknown>;
 };
+
+function ignore(): void {}
 
 /** Positional parameters (a non-empty array) or named ones (an object). */
 function hasParams(params: unknown): boolean {

@@ -42,7 +42,9 @@ const lostBeforeCommit = new WeakSet<object>();
  */
 export function runTransaction<T>(host: TransactionHost, fn: (tx: PooledConnection) => Promise<T>, opts: Options): Promise<T> {
   const trace = host.tracer?.transaction();
-  return trace === undefined ? withRetries(host, fn, opts, undefined) : traced(trace, host, fn, opts);
+  if (trace !== undefined) return traced(trace, host, fn, opts);
+  // No retries asked for (the default): the attempt itself, without a loop around it.
+  return (opts.retries ?? 0) > 0 ? withRetries(host, fn, opts, undefined) : attemptOnce(host, fn, opts, undefined);
 }
 
 async function withRetries<T>(host: TransactionHost, fn: (tx: PooledConnection) => Promise<T>, opts: Options, trace: TransactionTrace | undefined): Promise<T> {
@@ -117,7 +119,12 @@ async function attemptOnce<T>(host: TransactionHost, fn: (tx: PooledConnection) 
 /** BEGIN and the caller's function; on failure, ROLLBACK (or give the connection up). */
 async function beforeCommit<T>(host: TransactionHost, conn: Connection, fn: (tx: PooledConnection) => Promise<T>, opts: Options, trace: TransactionTrace | undefined): Promise<T> {
   try {
-    await begin(host, conn, opts, trace);
+    try {
+      await sent(host, conn, trace, 'BEGIN', opts);
+    } catch (err) {
+      if (conn.broken === undefined && host.adapter.isBroken(conn.raw, err)) conn.broken = err;
+      throw connectionLossError(conn, err);
+    }
     // close() may have taken the connection back (or it broke) while BEGIN was under way: fn must
     // never be handed a connection the pool has already given up on.
     if (conn.broken !== undefined) throw connectionLossError(conn, conn.broken);
@@ -129,15 +136,6 @@ async function beforeCommit<T>(host: TransactionHost, conn: Connection, fn: (tx:
     // One fn destroyed on purpose is not a lost connection either.
     if (conn.broken !== undefined && !(err instanceof QueryTimeoutError) && !(err instanceof TransactionRolledBackError) && typeof err === 'object' && err !== null) lostBeforeCommit.add(err);
     throw err;
-  }
-}
-
-async function begin(host: TransactionHost, conn: Connection, opts: Options, trace: TransactionTrace | undefined): Promise<void> {
-  try {
-    await sent(host, conn, trace, 'BEGIN', opts);
-  } catch (err) {
-    if (conn.broken === undefined && host.adapter.isBroken(conn.raw, err)) conn.broken = err;
-    throw connectionLossError(conn, err);
   }
 }
 
