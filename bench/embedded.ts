@@ -13,6 +13,7 @@ import type { Database } from 'better-sqlite3';
 import { EMBEDDED_PRAGMAS } from '../adapters/libsql';
 import type { Pool } from '../src';
 import { compare, type Candidate, type Plan } from './harness';
+import { benchEmbeddedReads } from './embedded-reads';
 import { report } from './report';
 import { hasAdapter, PRODUCTION_NOTE, productionPool, uniqueName } from './servers';
 
@@ -34,6 +35,7 @@ export async function benchEmbedded(plan: Plan): Promise<void> {
     console.log(`\nlifeguard: ${PRODUCTION_NOTE}`);
     await runDriver('libsql file', `file:${path.join(dir, 'libsql.db')}`, libsqlCandidates, plan);
     await runDriver('better-sqlite3', `sqlite:${path.join(dir, 'better.db')}`, betterSqliteCandidates, plan);
+    await benchEmbeddedReads(plan);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -59,6 +61,15 @@ function busyCount(codes: Map<string, number> | undefined): number {
   let count = 0;
   for (const [code, n] of codes ?? []) if (code.startsWith('SQLITE_BUSY')) count += n;
   return count;
+}
+
+/**
+ * The no-lane candidate's own file: its connections contend with each other, not with the others'.
+ * On the shared file its clients, left unusable by a failed BEGIN, starved the WAL checkpoint
+ * (measured: the WAL grew from 4 MB to 285 MB in one run), which the other candidates then paid for.
+ */
+function naiveFile(file: string): string {
+  return `${file}.no-lane.db`;
 }
 
 /** One caller at a time: later callers queue on a promise chain. */
@@ -90,8 +101,8 @@ function lifeguardCandidate(url: string): Candidate {
 
 function libsqlCandidates(file: string): Candidate[] {
   const { createClient } = require('@libsql/client') as typeof import('@libsql/client');
-  const open = async (busyTimeoutMs: number) => {
-    const client = createClient({ url: `file:${file}`, intMode: 'number' });
+  const open = async (busyTimeoutMs: number, on = file) => {
+    const client = createClient({ url: `file:${on}`, intMode: 'number' });
     for (const [name, value] of Object.entries(SAME_PRAGMAS)) await client.execute(`PRAGMA ${name} = ${value}`);
     await client.execute(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
     await client.execute('CREATE TABLE IF NOT EXISTS accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)');
@@ -130,7 +141,9 @@ function libsqlCandidates(file: string): Candidate[] {
       // A synchronous driver waiting in busy_timeout blocks the event loop the lock holder needs,
       // so a naive pool runs with busy_timeout 0 and meets SQLITE_BUSY at once instead.
       setup: async () => {
-        many = await Promise.all(Array.from({ length: MAX }, () => open(0)));
+        // One after another: on a fresh file, opening them at once would race to create it.
+        many = [];
+        for (let i = 0; i < MAX; i++) many.push(await open(0, naiveFile(file)));
       },
       // Each connection runs one transaction at a time; the connections contend with each other.
       op: (caller) => inTurnOn[caller % MAX](() => transfer(many[caller % MAX])),
@@ -141,8 +154,8 @@ function libsqlCandidates(file: string): Candidate[] {
 
 function betterSqliteCandidates(file: string): Candidate[] {
   const BetterSqlite = require('better-sqlite3') as typeof import('better-sqlite3');
-  const open = (busyTimeoutMs: number) => {
-    const db = new BetterSqlite(file);
+  const open = (busyTimeoutMs: number, on = file) => {
+    const db = new BetterSqlite(on);
     for (const [name, value] of Object.entries(SAME_PRAGMAS)) db.pragma(`${name} = ${value}`);
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     db.exec('CREATE TABLE IF NOT EXISTS accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)');
@@ -184,7 +197,7 @@ function betterSqliteCandidates(file: string): Candidate[] {
     {
       name: naive,
       setup: async () => {
-        many = Array.from({ length: MAX }, () => open(0));
+        many = Array.from({ length: MAX }, () => open(0, naiveFile(file)));
       },
       op: (caller) => inTurnOn[caller % MAX](() => transfer(many[caller % MAX])),
       teardown: async () => many.forEach((db) => db.close()),
