@@ -55,7 +55,39 @@ describePostgres('pool.query pipelined on PostgreSQL', () => {
     expect(during.pipeline).toMatchObject({ connections: 1, statements: 12, waiting: 0 });
     expect(during.active).toBe(1);
     expect((pool.stats().pipeline?.sent ?? 0) - sentBefore).toBe(12);
-    expect(pool.stats()).toMatchObject({ active: 0, pipeline: { connections: 0, statements: 0 } });
+    // Answered, it stays shared until this turn of the event loop ends (a caller's next statement
+    // would take it from there), then goes back to the pool.
+    expect(pool.stats()).toMatchObject({ active: 1, pipeline: { connections: 1, statements: 0 } });
+    await new Promise(setImmediate);
+    expect(pool.stats()).toMatchObject({ active: 0, idle: 1, pipeline: { connections: 0, statements: 0 } });
+  });
+
+  it('keeps one caller in a loop on the same shared connection, and gives it back when the caller stops or a lease needs it', async () => {
+    const pool = pipelinePool({ max: 1 });
+    await warm(pool, [PID, [0]]);
+    const pids = new Set<number>();
+    let sharedOnce = 0;
+    let loans = 0;
+    await new Promise(setImmediate);
+    pool.on('acquire', () => loans++);
+    for (let n = 0; n < 20; n++) {
+      pids.add((await pool.query<{ pid: number; n: number }>(PID, [n])).rows[0].pid);
+      // Between the answer and the next statement (same turn): still shared, so the next one needs no acquire.
+      if (pool.stats().pipeline?.connections === 1) sharedOnce++;
+    }
+    expect(pids.size).toBe(1);
+    expect(sharedOnce).toBe(20);
+    // One loan for the whole loop (before: one per statement).
+    expect(loans).toBe(1);
+    // A lease asked for in the same turn waits only until the turn ends, then gets the connection out of pipeline mode.
+    await pool.query(PID, [0]);
+    const lease = await pool.acquire();
+    try {
+      expect((lease.raw as { pipeline?: boolean }).pipeline).toBe(false);
+      expect(pool.stats().pipeline?.connections).toBe(0);
+    } finally {
+      lease.release();
+    }
   });
 
   it('keeps one statement’s failure its own: syntax, constraint and statement_timeout in the middle of a pipeline', async () => {

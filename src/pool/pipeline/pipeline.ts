@@ -87,6 +87,8 @@ class SharedConnection {
   /** Set when the pool destroyed the connection itself (no answer within deadlineMs). */
   lost: Error | undefined;
   watchdog: NodeJS.Timeout | undefined;
+  /** Set while it has nothing in flight: at the check phase it goes back to the pool unless a statement came. */
+  idleCheck: NodeJS.Immediate | undefined;
 
   constructor(readonly conn: Connection) {}
 }
@@ -166,6 +168,7 @@ export class Pipeline {
   stop(reason: Error): void {
     this.stopped = reason;
     for (const s of this.shared) s.draining = true;
+    for (const s of this.shared.filter((kept) => kept.statements.length === 0)) this.giveBack(s);
     this.clearWaitTimer();
     for (let w = this.waiters.shift(); w; w = this.waiters.shift()) this.refuse(w, reason);
   }
@@ -373,9 +376,13 @@ export class Pipeline {
 
   private afterAnswer(s: SharedConnection): void {
     // Its last statement answered and no statement waiting for a place (one caller in a loop):
-    // straight back to the pool, whose release retires it if it is due.
+    // back to the pool (whose release retires it if it is due) once this turn of the event loop is
+    // over. The caller's next statement, sent from the microtasks this answer runs, finds it still
+    // shared: no take, release and two pipeline-mode switches per statement. A lease waiting, a
+    // connection due to retire or a closing pool get it back at once.
     if (s.statements.length === 0 && this.waiters.length === 0) {
-      this.giveBack(s);
+      if (s.draining || this.host.mustRetire(s.conn) || this.leaseWaits()) this.giveBack(s);
+      else s.idleCheck ??= setImmediate(() => this.giveBackIfIdle(s));
       return;
     }
     if (!s.draining && (this.host.mustRetire(s.conn) || this.leaseWaits())) s.draining = true;
@@ -388,10 +395,17 @@ export class Pipeline {
     return this.host.waitingForConnection() > this.requesting && !this.shared.some((s) => s.draining);
   }
 
+  private giveBackIfIdle(s: SharedConnection): void {
+    s.idleCheck = undefined;
+    if (s.statements.length === 0) this.giveBack(s);
+  }
+
   private giveBack(s: SharedConnection): void {
     const at = this.shared.indexOf(s);
     if (at === -1) return;
     this.shared.splice(at, 1);
+    if (s.idleCheck !== undefined) clearImmediate(s.idleCheck);
+    s.idleCheck = undefined;
     if (s.watchdog !== undefined) clearTimeout(s.watchdog);
     if (s.conn.broken === undefined) this.support.setPipelined(s.conn.raw, false);
     this.host.release(s.conn, s.conn.broken);
