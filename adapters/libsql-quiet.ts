@@ -22,7 +22,12 @@ import type { LibsqlConnection } from './libsql-connection';
  */
 export function withoutStackTraces<T>(call: () => Promise<T>): Promise<T> {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
+  try {
+    Error.stackTraceLimit = 0;
+  } catch {
+    // A frozen Error (a hardened realm): the call runs as it would without us.
+    return call();
+  }
   try {
     return call();
   } catch (err) {

@@ -113,6 +113,16 @@ describe('libsql on an embedded file: no stacks for the errors the driver throws
     expect((err as Error).stack).toContain('\n    at ');
   });
 
+  it('runs the call as it is where Error.stackTraceLimit cannot be set (a frozen Error)', async () => {
+    const own = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit');
+    Object.defineProperty(Error, 'stackTraceLimit', { value: Error.stackTraceLimit, writable: false, configurable: true });
+    try {
+      await expect(withoutStackTraces(async () => 'ran')).resolves.toBe('ran');
+    } finally {
+      if (own) Object.defineProperty(Error, 'stackTraceLimit', own);
+    }
+  });
+
   it('leaves calls on a server alone (they run asynchronously)', async () => {
     const seen: number[] = [];
     const remote = { embedded: false } as LibsqlConnection;
