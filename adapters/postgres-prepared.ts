@@ -39,6 +39,8 @@ export class PreparedStatements {
   private readonly seenOnce = new Set<string>();
   /** Per client: texts that run unnamed there from now on (the server lost or outgrew their statement). */
   private readonly unnamedOn = new WeakMap<Client, Set<string>>();
+  /** Whether any client has a text in unnamedOn: until then the hot path skips the WeakMap. */
+  private anyUnnamed = false;
   private losses = 0;
   private off = false;
   private stoppedListener: ((reason: string) => void) | undefined;
@@ -47,7 +49,7 @@ export class PreparedStatements {
   nameFor(client: Client, sql: string): string | undefined {
     if (this.off) return undefined;
     const name = this.names.get(sql);
-    if (name !== undefined) return this.unnamedOn.get(client)?.has(sql) === true ? undefined : name;
+    if (name !== undefined) return this.anyUnnamed && this.unnamedOn.get(client)?.has(sql) === true ? undefined : name;
     // First sight: a text that never comes back (dynamic SQL) takes no name.
     if (!this.seenOnce.has(sql)) {
       if (this.seenOnce.size >= MAX_SEEN_ONCE) this.seenOnce.clear();
@@ -76,6 +78,7 @@ export class PreparedStatements {
     let unnamed = this.unnamedOn.get(client);
     if (unnamed === undefined) this.unnamedOn.set(client, (unnamed = new Set()));
     unnamed.add(sql);
+    this.anyUnnamed = true;
     if (lost && ++this.losses >= MAX_LOSSES && !this.off) {
       this.off = true;
       this.stoppedListener?.(
