@@ -29,6 +29,10 @@ const MAX_SEEN_ONCE = 4096;
 
 const STATEMENT_LOST = new Set(['26000', '42P05']);
 const PLAN_CHANGED = '0A000';
+/** PostgreSQL's context for an error while binding a value: "unnamed portal parameter $1 = '...'". */
+const BIND_PARAMETER_CONTEXT = /portal (".*" )?parameter \$\d+/;
+
+export type Recovery = 'unnamed' | 'probe';
 
 interface PgStatementRecords {
   connection?: { parsedStatements?: Record<string, string>; submittedNamedStatements?: Record<string, string> };
@@ -64,14 +68,30 @@ export class PreparedStatements {
   }
 
   /**
-   * After a named statement failed: true when the failure means it never ran (the server lost its
-   * statement, or the plan no longer fits), so it must run again unnamed; the text stays unnamed
-   * on this client, and pg forgets it had parsed it.
+   * After a named statement failed, what to do (undefined: the error is the caller's).
+   * - 'unnamed': it never ran, because the server lost its statement or the plan no longer fits; it
+   *   runs again unnamed, and the text stays unnamed on this client (done here).
+   * - 'probe': a parameter could not be bound (the error's context names a portal parameter), so it
+   *   never ran either. Either the value is wrong, or the parameter types the statement was parsed
+   *   with are stale (a migration changed the column from int to bigint). It runs again unnamed, and
+   *   if that succeeds the caller calls keepUnnamed.
    */
-  recover(client: Client, name: string, sql: string, err: unknown): boolean {
-    const code = (err as { code?: unknown } | null)?.code;
+  recover(client: Client, name: string, sql: string, err: unknown): Recovery | undefined {
+    const { code, where } = (err ?? {}) as { code?: unknown; where?: unknown };
     const lost = typeof code === 'string' && STATEMENT_LOST.has(code);
-    if (!lost && code !== PLAN_CHANGED) return false;
+    if (!lost && code !== PLAN_CHANGED) return typeof where === 'string' && BIND_PARAMETER_CONTEXT.test(where) ? 'probe' : undefined;
+    this.keepUnnamed(client, name, sql);
+    if (lost && ++this.losses >= MAX_LOSSES && !this.off) {
+      this.off = true;
+      this.stoppedListener?.(
+        `the server lost ${this.losses} prepared statements (SQLSTATE ${code}: PgBouncer in transaction mode without max_prepared_statements, or DISCARD ALL/DEALLOCATE on leased connections); pool.query runs every statement unnamed from now on. Set preparedStatements: false (DB_PREPARED_STATEMENTS=false) to skip the first losses.`,
+      );
+    }
+    return 'unnamed';
+  }
+
+  /** The text runs unnamed on this client from now on, and pg forgets it had parsed it. */
+  keepUnnamed(client: Client, name: string, sql: string): void {
     const records = (client as unknown as PgStatementRecords).connection;
     if (records?.parsedStatements) delete records.parsedStatements[name];
     if (records?.submittedNamedStatements) delete records.submittedNamedStatements[name];
@@ -79,13 +99,6 @@ export class PreparedStatements {
     if (unnamed === undefined) this.unnamedOn.set(client, (unnamed = new Set()));
     unnamed.add(sql);
     this.anyUnnamed = true;
-    if (lost && ++this.losses >= MAX_LOSSES && !this.off) {
-      this.off = true;
-      this.stoppedListener?.(
-        `the server lost ${this.losses} prepared statements (SQLSTATE ${code}: PgBouncer in transaction mode without max_prepared_statements, or DISCARD ALL/DEALLOCATE on leased connections); pool.query runs every statement unnamed from now on. Set preparedStatements: false (DB_PREPARED_STATEMENTS=false) to skip the first losses.`,
-      );
-    }
-    return true;
   }
 
   /** True once naming stopped for good. */

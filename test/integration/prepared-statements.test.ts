@@ -109,6 +109,45 @@ describePostgres('prepared statements', () => {
     expect(await preparedOn(pool)).toEqual([]);
   });
 
+  it('binds a value the column took after a migration (int to bigint), which the statement parsed before it would refuse', async () => {
+    const pool = open({ max: 1 });
+    const widened = uniqueName('bigint');
+    await pool.query(`CREATE TABLE ${widened} (id int PRIMARY KEY, note text)`);
+    try {
+      await pool.query(`INSERT INTO ${widened} VALUES (1, 'small')`);
+      // The result keeps its type (note), so only the parameter's parsed type goes stale.
+      const byId = `SELECT note FROM ${widened} WHERE id = $1`;
+      await pool.query(byId, [1]);
+      await pool.query(byId, [1]);
+      expect(await preparedOn(pool)).toContain(byId);
+      await pool.query(`ALTER TABLE ${widened} ALTER COLUMN id TYPE bigint`);
+      await pool.query(`INSERT INTO ${widened} VALUES (5000000000, 'big')`);
+      // Named, $1 is still int4 and 5000000000 does not bind (22003): the statement had not run.
+      expect((await pool.query(byId, ['5000000000'])).rows).toEqual([{ note: 'big' }]);
+      expect((await pool.query(byId, ['5000000000'])).rows).toEqual([{ note: 'big' }]);
+      expect((await pool.query(byId, [1])).rows).toEqual([{ note: 'small' }]);
+    } finally {
+      await pool.query(`DROP TABLE IF EXISTS ${widened}`);
+    }
+  });
+
+  it('gives the caller its own error for a value that binds nowhere, and keeps the text prepared', async () => {
+    const pool = open({ max: 1 });
+    const byId = `SELECT note FROM ${table} WHERE id = $1 AND id > 0`;
+    await pool.query(byId, [1]);
+    await pool.query(byId, [2]);
+    await expect(pool.query(byId, ['not a number'])).rejects.toMatchObject({ code: '22P02', message: expect.stringContaining('invalid input syntax for type integer') });
+    expect((await pool.query(byId, [3])).rows).toEqual([{ note: 'note 3' }]);
+    // Still named on this connection: pg still records it as parsed (a text made unnamed is forgotten there).
+    const lease = await pool.acquire();
+    try {
+      const parsed = (lease.raw as { connection: { parsedStatements: Record<string, string> } }).connection.parsedStatements;
+      expect(Object.values(parsed)).toContain(byId);
+    } finally {
+      lease.release();
+    }
+  });
+
   it('follows a change of result type on every pipelined caller (0A000, cached plan must not change result type)', async () => {
     const pool = open({ max: 2 });
     const wide = uniqueName('widened');
