@@ -558,7 +558,9 @@ describePostgres('pg-pool test suite, ported (part 1: the pool)', () => {
 
     it('errors out the connect call if the async connect hook rejects (PgPool: in the timeout error it ends with)', async () => {
       const pool = testPgPool({
-        connectionTimeoutMillis: 500,
+        // Long enough for one connect and the hook's failed query on a loaded machine (500 ms flaked at load 3-4):
+        // the hook's error must have happened before the timeout to be its cause.
+        connectionTimeoutMillis: 2000,
         onConnect: async (client) => {
           await client.query('SELECT INVALID HERE');
         },
