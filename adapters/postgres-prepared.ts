@@ -101,11 +101,6 @@ export class PreparedStatements {
     this.anyUnnamed = true;
   }
 
-  /** True once naming stopped for good. */
-  get stopped(): boolean {
-    return this.off;
-  }
-
   onStopped(listener: (reason: string) => void): void {
     this.stoppedListener = listener;
   }

@@ -106,15 +106,15 @@ export const createPostgresAdapter: AdapterFactory = (config) => {
         if (name !== undefined) {
           client.query({ name, text: sql, values, rowMode } as QueryConfig, (err: Error | null, result: PgResult) => {
             const recovery = err === null ? undefined : prepared.recover(client, name, sql, err);
-            if (recovery === undefined) settle(err, result);
-            else if (recovery === 'unnamed') client.query({ text: sql, values, rowMode } as QueryConfig, settle as (err: Error, result: PgResult) => void);
-            else {
-              client.query({ text: sql, values, rowMode } as QueryConfig, (unnamedErr: Error | null, unnamedResult: PgResult) => {
-                // It binds unnamed: the named statement's parameter types are stale on this connection.
-                if (unnamedErr === null) prepared.keepUnnamed(client, name, sql);
-                settle(unnamedErr, unnamedResult);
-              });
+            if (recovery === undefined) {
+              settle(err, result);
+              return;
             }
+            client.query({ text: sql, values, rowMode } as QueryConfig, (unnamedErr: Error | null, unnamedResult: PgResult) => {
+              // A probe that binds unnamed: the named statement's parameter types are stale on this connection.
+              if (recovery === 'probe' && unnamedErr === null) prepared.keepUnnamed(client, name, sql);
+              settle(unnamedErr, unnamedResult);
+            });
           });
         } else if (rowMode === 'array') client.query({ text: sql, values, rowMode }, settle as (err: Error, result: PgResult) => void);
         else if (values) client.query(sql, values, settle as (err: Error, result: PgResult) => void);
