@@ -35,14 +35,8 @@ export function plannedClient(plan: (attempt: number) => ConnectPlan, configs: p
   };
 }
 
-/** A TCP server that accepts connections and never says a word (pg's connection-timeout.js server). */
-export async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('data', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-  });
+/** Listens on a free loopback port; close() destroys the sockets still open, then stops listening. */
+async function listening(server: Server, sockets: ReadonlySet<Socket> = new Set()): Promise<{ port: number; close(): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
@@ -53,14 +47,20 @@ export async function silentServer(): Promise<{ port: number; close(): Promise<v
   };
 }
 
+/** A TCP server that accepts connections and never says a word (pg's connection-timeout.js server). */
+export async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('data', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  return listening(server, sockets);
+}
+
 /** A TCP server that closes every connection at once (error-handling.js's closeServer). */
 export async function closingServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const server: Server = createServer((socket) => socket.destroy());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return listening(createServer((socket) => socket.destroy()));
 }
 
 /**
@@ -90,14 +90,7 @@ export async function delayingProxy(target: { host: string; port: number }, dela
       downstream.resume();
     }, delayMs(n++));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return listening(server, sockets);
 }
 
 /** The backend pid of a PoolClient, as pg reports it (no query needed). */
