@@ -86,13 +86,20 @@ export class ConnectGate {
     this.deadArrivals = 0;
   }
 
+  /**
+   * A new connection is ready for callers: opened and through its setup. Until then an attempt that
+   * follows failures has not shown the database works (an onConnect hook may still fail it), so the
+   * failure count and its error stay: a caller timing out meanwhile is told what is failing.
+   */
+  succeeded(): void {
+    this.consecutiveFailures = 0;
+    this.nextAttemptAt = 0;
+  }
+
   private async run<T>(open: () => Promise<T>): Promise<T> {
     this.attempts++;
     try {
-      const value = await open();
-      this.consecutiveFailures = 0;
-      this.nextAttemptAt = 0;
-      return value;
+      return await open();
     } catch (err) {
       this.failed(err);
       throw err;

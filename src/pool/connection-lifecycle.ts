@@ -69,6 +69,7 @@ export class ConnectionLifecycle {
       throw err;
     }
     if (this.observers.size > 0) await this.runOpenedHooks(conn);
+    this.connector.gate.succeeded();
     const durationMs = performance.now() - started;
     this.recorder.counters.created++;
     this.recorder.connect.record(durationMs);

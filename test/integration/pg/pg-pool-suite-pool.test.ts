@@ -558,9 +558,7 @@ describePostgres('pg-pool test suite, ported (part 1: the pool)', () => {
 
     it('errors out the connect call if the async connect hook rejects (PgPool: in the timeout error it ends with)', async () => {
       const pool = testPgPool({
-        // Long enough for one connect and the hook's failed query on a loaded machine (500 ms flaked at load 3-4):
-        // the hook's error must have happened before the timeout to be its cause.
-        connectionTimeoutMillis: 2000,
+        connectionTimeoutMillis: 500,
         onConnect: async (client) => {
           await client.query('SELECT INVALID HERE');
         },
@@ -568,6 +566,23 @@ describePostgres('pg-pool test suite, ported (part 1: the pool)', () => {
       const err = (await pool.connect().catch((e: unknown) => e)) as Error & { cause?: Error };
       expect(err).toBeInstanceOf(Error);
       expect(`${err.message} ${err.cause?.message ?? ''}`).toContain('invalid');
+      await pool.end();
+    });
+
+    it('PgPool: names the hook failure even when the timeout comes while a later attempt is still in its hook', async () => {
+      let calls = 0;
+      const pool = testPgPool({
+        connectionTimeoutMillis: 500,
+        onConnect: async () => {
+          calls++;
+          // The first attempt fails at once; the next one (after the backoff) is still in its hook at the timeout.
+          if (calls > 1) await wait(1500);
+          throw new Error(`connect hook failed (call ${calls})`);
+        },
+      });
+      const err = (await pool.connect().catch((e: unknown) => e)) as Error & { cause?: Error };
+      expect(calls).toBeGreaterThan(1);
+      expect(`${err.message} ${err.cause?.message ?? ''}`).toContain('connect hook failed (call 1)');
       await pool.end();
     });
 
