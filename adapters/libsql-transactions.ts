@@ -1,7 +1,6 @@
 import type { InStatement, Transaction, TransactionMode } from '@libsql/client';
-import type { LibsqlConnection } from './libsql-connection';
+import type { RemoteLibsqlConnection as LibsqlConnection } from './libsql-connection';
 import type { TransactionControl } from './transaction-control';
-import { onDriver, withStack } from './libsql-quiet';
 
 /**
  * Transactions on one libsql connection, whether they come from the pool's transaction() or as
@@ -33,9 +32,7 @@ export async function commitOn(conn: LibsqlConnection): Promise<void> {
   forget(conn);
   if (!tx) throw new Error('commit without an open transaction');
   try {
-    await onDriver(conn, () => tx.commit());
-  } catch (err) {
-    throw withStack(err);
+    await tx.commit();
   } finally {
     tx.close();
   }
@@ -46,9 +43,7 @@ export async function rollbackOn(conn: LibsqlConnection): Promise<void> {
   forget(conn);
   if (!tx) return;
   try {
-    await onDriver(conn, () => tx.rollback());
-  } catch (err) {
-    throw withStack(err);
+    await tx.rollback();
   } finally {
     tx.close();
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { createConnection, type Connection } from 'mysql2';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { LibsqlConnection } from '../../adapters/libsql';
+import type { EmbeddedLibsqlConnection } from '../../adapters/libsql-connection';
 import { MYSQL_URL, POSTGRES_URL, describeMysql, describePostgres, uniqueName } from '../helpers/databases';
 import { eventually, type ContractTarget, type KnownConnection } from './target';
 
@@ -138,8 +138,8 @@ export const libsqlTarget = (): ContractTarget =>
   embeddedTarget(
     'libsql (embedded file)',
     'file',
-    (raw) => (raw as LibsqlConnection).client.close(),
-    (raw) => !(raw as LibsqlConnection).client.closed,
+    (raw) => (raw as EmbeddedLibsqlConnection).db.close(),
+    (raw) => (raw as EmbeddedLibsqlConnection).db.open,
   );
 
 export const sqliteTarget = (): ContractTarget =>

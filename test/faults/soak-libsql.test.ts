@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, LibsqlError, type Client } from '@libsql/client';
-import type { LibsqlConnection } from '../../adapters/libsql-connection';
+import type { EmbeddedLibsqlConnection } from '../../adapters/libsql-connection';
 import { closeFaultPools, faultPool } from './harness/fault-pools';
 import { printFigures, runSoak, SOAK_TEST_TIMEOUT_MS } from './harness/soak';
 
@@ -19,10 +19,10 @@ describe('soak on an embedded libsql file', () => {
     const admin: Client = createClient({ url: `file:${file}` });
     await admin.execute(`CREATE TABLE ${table} (id varchar(64) PRIMARY KEY, amount int NOT NULL)`);
     const pool = faultPool(`file:${file}`, { max: 4, maxWaiting: 40, acquireTimeoutMs: 3000, slowQueryMs: 50 });
-    const open = new Set<LibsqlConnection>();
+    const open = new Set<EmbeddedLibsqlConnection>();
     pool.observeConnections({
-      opened: (conn) => void open.add(conn.raw as LibsqlConnection),
-      closed: (conn) => void open.delete(conn.raw as LibsqlConnection),
+      opened: (conn) => void open.add(conn.raw as EmbeddedLibsqlConnection),
+      closed: (conn) => void open.delete(conn.raw as EmbeddedLibsqlConnection),
     });
     try {
       const result = await runSoak({
@@ -33,8 +33,8 @@ describe('soak on an embedded libsql file', () => {
         kill: async () => {
           let killed = 0;
           for (const conn of open) {
-            if (conn.client.closed) continue;
-            conn.client.close();
+            if (!conn.db.open) continue;
+            conn.db.close();
             killed++;
           }
           return killed;

@@ -1,5 +1,5 @@
 import type { QueryResult } from '../../../adapters/contract';
-import type { LibsqlConnection } from '../../../adapters/libsql';
+import { executeScriptIn, libsqlInTransaction, type LibsqlConnection } from '../../../adapters/libsql';
 import type { PooledConnection } from '../../pool/lease';
 import { isReadOnlySql } from '../../pool/writer-lane';
 import type { LibsqlErrorClasses } from './errors';
@@ -48,10 +48,10 @@ export async function runScript(lease: PooledConnection, adapterName: string, sq
       await lease.query(sql);
       return;
     }
-    const inTransaction = (lease.raw as LibsqlConnection).tx !== undefined;
+    const inTransaction = libsqlInTransaction(lease.raw as LibsqlConnection);
     await lease.query('SAVEPOINT lifeguard_script');
     try {
-      await (lease.raw as LibsqlConnection).tx?.executeMultiple(sql);
+      await executeScriptIn(lease.raw as LibsqlConnection, sql);
     } catch (err) {
       await lease.query('ROLLBACK TO lifeguard_script');
       if (!inTransaction) await lease.query('ROLLBACK');
