@@ -17,10 +17,11 @@ export function beginOn(conn: LibsqlConnection, mode: TransactionMode): Promise<
   return conn.client.transaction(mode).then(
     (tx) => (conn.tx = tx),
     (err: unknown) => {
-      // @libsql/client 0.18 on a file: after a BEGIN that failed (SQLITE_BUSY from a writer in
-      // another process), every later COMMIT on that client fails with "SQLITE_BUSY: cannot
-      // commit transaction - SQL statements in progress". The client is retired; a retry gets a
-      // fresh one (test/faults/transactions-mysql-sqlite.test.ts).
+      // @libsql/client 0.18 on a file (before the adapter ran files on libsql's Database itself):
+      // after a BEGIN that failed (SQLITE_BUSY from a writer in another process), every later
+      // COMMIT on that client failed with "SQLITE_BUSY: cannot commit transaction - SQL statements
+      // in progress". A remote client whose BEGIN failed is retired the same way, as the safe
+      // choice: a retry gets a fresh one.
       conn.beginFailed = err;
       throw err;
     },
