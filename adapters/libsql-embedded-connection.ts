@@ -133,7 +133,11 @@ export class EmbeddedLibsqlConnection {
       // closing discards the transaction anyway
     }
     this.#kept.clear();
-    this.db.close();
+    try {
+      this.db.close();
+    } catch {
+      // the pool closes dead connections too: nothing is left to release
+    }
   }
 
   #read<R>(statement: LibsqlStatement, args: unknown, asArrays: boolean): QueryResult<R> {

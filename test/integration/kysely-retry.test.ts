@@ -3,14 +3,14 @@
  * `db.transaction().execute(fn)` is never run twice, `retryTransaction(db, fn, { retries })` runs
  * fn again from a fresh BEGIN after a real serialization failure on the local PostgreSQL, a real
  * deadlock on the local MariaDB, and a backend terminated under the transaction before COMMIT;
- * a business error is never retried, and `retries` runs out.
+ * a business error and a COMMIT whose outcome is unknown are never retried, and `retries` runs out.
  */
 import { Client } from 'pg';
 import { createConnection, type Connection as MysqlConnection } from 'mysql2';
 import { Kysely, sql } from 'kysely';
 import { createPool, type Pool } from '../../src';
 import { LifeguardDialect, retryTransaction } from '../../src/integrations/kysely';
-import { ConfigError } from '../../src/shared/errors';
+import { ConfigError, TransactionOutcomeUnknownError } from '../../src/shared/errors';
 import { silentLogger } from '../../src/shared/logger';
 import { describeMysql, describePostgres, MYSQL_URL, POSTGRES_URL, uniqueName } from '../helpers/databases';
 
@@ -163,6 +163,40 @@ describePostgres('Kysely transactions and retries on the local PostgreSQL', () =
     expect(pids).toHaveLength(2);
     expect(pids[1]).not.toBe(pids[0]);
     expect((await admin.query(`SELECT name FROM ${table} WHERE id = 1`)).rows[0].name).toBe('written once');
+  });
+
+  it('retryTransaction never runs fn again when the backend is killed during COMMIT: the outcome is unknown', async () => {
+    const slow = `${table}_slow_commit`;
+    // A deferred constraint trigger makes COMMIT itself take 400 ms, long enough to kill it mid-way.
+    await admin.query(`CREATE TABLE ${slow} (id int PRIMARY KEY, v int NOT NULL)`);
+    await admin.query(`INSERT INTO ${slow} VALUES (1, 0)`);
+    await admin.query(`CREATE FUNCTION ${slow}_sleep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.4); RETURN NULL; END $$`);
+    await admin.query(`CREATE CONSTRAINT TRIGGER ${slow}_sleep AFTER UPDATE ON ${slow} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ${slow}_sleep()`);
+    try {
+      const { db } = kysely(POSTGRES_URL);
+      let calls = 0;
+      let pid: number | undefined;
+      const outcome = retryTransaction(
+        db,
+        async (trx) => {
+          calls++;
+          pid = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx)).rows[0].pid;
+          await sql`UPDATE ${sql.table(slow)} SET v = v + 1 WHERE id = 1`.execute(trx);
+        },
+        { retries: 5 },
+      ).catch((err: unknown) => err);
+      while (pid === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 200)); // COMMIT is in the slow trigger now
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      const err = await outcome;
+      expect(err).toBeInstanceOf(TransactionOutcomeUnknownError);
+      expect(calls).toBe(1);
+      // Killed before the trigger finished, so it did not commit; a retry would have written it.
+      expect((await admin.query(`SELECT v FROM ${slow} WHERE id = 1`)).rows[0].v).toBe(0);
+    } finally {
+      await admin.query(`DROP TABLE IF EXISTS ${slow}`);
+      await admin.query(`DROP FUNCTION IF EXISTS ${slow}_sleep()`);
+    }
   });
 
   it('retryTransaction never runs fn again after a business error, and rejects bad retries', async () => {
