@@ -87,8 +87,8 @@ class SharedConnection {
   /** Set when the pool destroyed the connection itself (no answer within deadlineMs). */
   lost: Error | undefined;
   watchdog: NodeJS.Timeout | undefined;
-  /** Set while it has nothing in flight: at the check phase it goes back to the pool unless a statement came. */
-  idleCheck: NodeJS.Immediate | undefined;
+  /** Set while it has nothing in flight: once the answer's microtasks have run it goes back to the pool unless a statement came. */
+  idleCheck = false;
 
   constructor(readonly conn: Connection) {}
 }
@@ -376,13 +376,18 @@ export class Pipeline {
 
   private afterAnswer(s: SharedConnection): void {
     // Its last statement answered and no statement waiting for a place (one caller in a loop):
-    // back to the pool (whose release retires it if it is due) once this turn of the event loop is
-    // over. The caller's next statement, sent from the microtasks this answer runs, finds it still
-    // shared: no take, release and two pipeline-mode switches per statement. A lease waiting, a
-    // connection due to retire or a closing pool get it back at once.
+    // back to the pool (whose release retires it if it is due) once the microtasks this answer
+    // runs are over. The caller's next statement, sent from them, finds it still shared: no take,
+    // release and two pipeline-mode switches per statement. A tick, not setImmediate: the same for
+    // a caller that awaits pool.query in a loop, without an Immediate, its ref toggles and a
+    // check-phase callback per statement at 1 caller (measured: docs/performance.md). A lease
+    // waiting, a connection due to retire or a closing pool get it back at once.
     if (s.statements.length === 0 && this.waiters.length === 0) {
       if (s.draining || this.host.mustRetire(s.conn) || this.leaseWaits()) this.giveBack(s);
-      else s.idleCheck ??= setImmediate(() => this.giveBackIfIdle(s));
+      else if (!s.idleCheck) {
+        s.idleCheck = true;
+        process.nextTick(() => this.giveBackIfIdle(s));
+      }
       return;
     }
     if (!s.draining && (this.host.mustRetire(s.conn) || this.leaseWaits())) s.draining = true;
@@ -396,7 +401,7 @@ export class Pipeline {
   }
 
   private giveBackIfIdle(s: SharedConnection): void {
-    s.idleCheck = undefined;
+    s.idleCheck = false;
     if (s.statements.length === 0) this.giveBack(s);
   }
 
@@ -404,8 +409,6 @@ export class Pipeline {
     const at = this.shared.indexOf(s);
     if (at === -1) return;
     this.shared.splice(at, 1);
-    if (s.idleCheck !== undefined) clearImmediate(s.idleCheck);
-    s.idleCheck = undefined;
     if (s.watchdog !== undefined) clearTimeout(s.watchdog);
     if (s.conn.broken === undefined) this.support.setPipelined(s.conn.raw, false);
     this.host.release(s.conn, s.conn.broken);
@@ -476,4 +479,3 @@ export class Pipeline {
     this.waitTimer = undefined;
   }
 }
-
