@@ -4,6 +4,7 @@
  * lost or outgrew still runs, exactly once. What the server holds is read from the session itself
  * (pg_prepared_statements, through a lease on the pool's only connection).
  */
+import { Client as PgClient, Query as PgQuery } from 'pg';
 import { createPool, type Pool, type PoolOptions } from '../../src';
 import type { Logger } from '../../src/shared/logger';
 import { silentLogger } from '../../src/shared/logger';
@@ -61,6 +62,26 @@ describePostgres('prepared statements', () => {
     for (let i = 0; i < 3; i++) await pool.query(`SELECT count(*) FROM ${table}`);
     await pool.query(`SELECT note FROM ${table} WHERE id = $1 AND n >= 0`, [5]);
     expect(await preparedOn(pool)).toEqual([byId]);
+  });
+
+  it('prepares through a pg.Client subclass (the Client option) and with rowMode arrays, and answers each call alike', async () => {
+    const sent: unknown[] = [];
+    // What reaches pg: a named statement goes as a pg.Query (pg copies a config object first).
+    class RecordingClient extends PgClient {
+      override query(...args: unknown[]): never {
+        sent.push(args[0]);
+        return (super.query as (...a: unknown[]) => never)(...args);
+      }
+    }
+    const pool = open({ max: 1, adapterOptions: { Client: RecordingClient } });
+    const byId = `SELECT id, note FROM ${table} WHERE id = $1 AND id > 0`;
+    for (const id of [1, 2, 3]) expect((await pool.query(byId, [id])).rows).toEqual([{ id, note: `note ${id}` }]);
+    for (const id of [4, 5]) expect((await pool.query(byId, [id], { rowMode: 'array' })).rows).toEqual([[id, `note ${id}`]]);
+    expect(await preparedOn(pool)).toEqual([byId]);
+    const named = sent.filter((q) => (q as { name?: unknown }).name !== undefined);
+    expect(named.length).toBe(4);
+    expect(named.slice(0, 2).every((q) => q instanceof PgQuery)).toBe(true);
+    expect(named.slice(2).every((q) => !(q instanceof PgQuery) && (q as { rowMode?: unknown }).rowMode === 'array')).toBe(true);
   });
 
   it('never prepares what a lease or a transaction runs', async () => {
