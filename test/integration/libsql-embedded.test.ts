@@ -108,6 +108,29 @@ describe('libsql on an embedded file, on the libsql Database itself', () => {
     await expect(pool.query('SELECT * FROM t')).resolves.toMatchObject({ columns: ['a', 'c'], rows: [{ a: 1, c: 2 }] });
   });
 
+  it('kept statements hold no lock: a checkpoint from outside empties the WAL, and DROP TABLE goes through after a kept SELECT', async () => {
+    const file = join(dir, 'locks.db');
+    const pool = createPool({ url: `file:${file}`, env: {}, profile: 'test', logger: silentLogger, max: 2 });
+    pools.push(pool);
+    await pool.query('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+    // More rows than libsql fetches at once (100), so a read left unfinished would still be on its statement.
+    for (let i = 0; i < 250; i++) await pool.query('INSERT INTO t (v) VALUES (?)', ['x'.repeat(500)]);
+    // The same reading text kept on both connections, each run to its end.
+    await Promise.all([pool.query('SELECT * FROM t WHERE id > ?', [0]), pool.query('SELECT * FROM t WHERE id > ?', [0])]);
+    const Database = require('libsql') as new (path: string) => { prepare(sql: string): { raw(on: boolean): { all(): unknown[][] } }; close(): void };
+    const outsider = new Database(file);
+    try {
+      // [busy, frames in the WAL, frames checkpointed]: 0 busy and an emptied WAL, so no reader held a snapshot.
+      expect(outsider.prepare('PRAGMA wal_checkpoint(TRUNCATE)').raw(true).all()).toEqual([[0, 0, 0]]);
+    } finally {
+      outsider.close();
+    }
+    await pool.withConnection(async (lease) => {
+      await lease.query('SELECT * FROM t WHERE id > ?', [0]);
+      await lease.query('DROP TABLE t');
+    });
+  });
+
   it('gives the values, counts and types @libsql/client gives on the same file', async () => {
     const pool = filePool('values.db');
     const direct = client('values.db');
