@@ -116,7 +116,11 @@ export class EmbeddedLibsqlConnection {
     try {
       this.execute('COMMIT', undefined, false);
     } catch (err) {
-      this.rollback();
+      try {
+        this.rollback();
+      } catch {
+        // the caller needs COMMIT's error; a transaction still open is ended at release (inTransaction)
+      }
       throw err;
     }
   }
