@@ -47,11 +47,7 @@ export function createEmbeddedLibsqlAdapter(options: EmbeddedLibsqlOptions): Ada
     },
 
     query<R>(conn: EmbeddedLibsqlConnection, sql: string, params?: readonly unknown[], opts?: AdapterQueryOptions): Promise<QueryResult<R>> {
-      try {
-        return Promise.resolve(conn.execute<R>(sql, hasParams(params) ? params : undefined, opts?.rowMode === 'array'));
-      } catch (err) {
-        return Promise.reject(err);
-      }
+      return settle(() => conn.execute<R>(sql, hasParams(params) ? params : undefined, opts?.rowMode === 'array'));
     },
 
     begin(conn, opts: TransactionOptions) {
@@ -94,10 +90,10 @@ function open(Database: LibsqlDatabaseClass, path: string, intMode: IntMode, Lib
   }
 }
 
-function settle(call: () => void): Promise<void> {
+/** A synchronous driver call as the contract's promise: its result, or its error as a rejection. */
+function settle<T>(call: () => T): Promise<T> {
   try {
-    call();
-    return Promise.resolve();
+    return Promise.resolve(call());
   } catch (err) {
     return Promise.reject(err);
   }

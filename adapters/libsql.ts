@@ -4,6 +4,7 @@ import type { LibsqlConnection } from './libsql-connection';
 import { createEmbeddedLibsqlAdapter } from './libsql-embedded';
 import type { LibsqlDatabaseClass, LibsqlErrorClass } from './libsql-embedded-connection';
 import { createRemoteLibsqlAdapter, type LibsqlClientModule } from './libsql-remote';
+import type { IntMode } from './libsql-values';
 import { loadDriver, loadDriverBeside } from './load-driver';
 import { ConfigError } from '../src/shared/errors';
 
@@ -12,9 +13,9 @@ import { ConfigError } from '../src/shared/errors';
  * (`libsql://`, `http(s)://`, `ws(s)://`, with an auth token).
  *
  * On an embedded file one lifeguard connection is one libsql Database (the `libsql` package that
- * @libsql/client itself opens files with), used directly, with the statements that return no rows
- * kept prepared (libsql-embedded.ts). On a server it is one @libsql/client client with
- * `concurrency: 1` (libsql-remote.ts).
+ * @libsql/client itself opens files with), used directly, with its statements kept prepared
+ * (libsql-embedded.ts). On a server it is one @libsql/client client with `concurrency: 1`
+ * (libsql-remote.ts).
  */
 export type { LibsqlConnection };
 export { isBrokenLibsqlError, isRetryableLibsqlError, libsqlErrorCode } from './libsql-errors';
@@ -60,7 +61,7 @@ export const createLibsqlAdapter: AdapterFactory = (config) => {
  * names them), or safeIntegers: true for 'bigint' (the better-sqlite3 adapter's option). 'number'
  * by default, where an integer beyond 2^53 fails its row with a RangeError.
  */
-export function libsqlIntMode(options: Record<string, unknown>): 'number' | 'bigint' | 'string' {
+export function libsqlIntMode(options: Record<string, unknown>): IntMode {
   const { intMode, safeIntegers } = options;
   if (intMode === undefined) return safeIntegers === true ? 'bigint' : 'number';
   if (intMode === 'number' || intMode === 'bigint' || intMode === 'string') return intMode;
